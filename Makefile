@@ -1,0 +1,199 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
+# pizauth in C: the one build file.  `make` builds, `make check` tests,
+# `make run` starts a server, `make deps` installs what is missing.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/pizauth
+DESTDIR    ?=
+
+VERSION    := 1.1.0
+
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+BUILD      ?= build
+
+# What every object is compiled with.  _GNU_SOURCE for SO_PEERCRED, timerfd,
+# CLOCK_BOOTTIME and explicit_bzero: the daemon is Linux-first like its users.
+PZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+              -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
+              -fstack-protector-strong -fPIC -DPZ_VERSION='"$(VERSION)"' -I.
+PZ_LDFLAGS :=
+
+ifeq ($(SANITIZE),1)
+BUILD      := build/sanitize
+PZ_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+PZ_LDFLAGS += -fsanitize=address,undefined
+endif
+
+# pkg-config module -> the Debian package that provides it.
+PC_PKGS    := jansson:libjansson-dev openssl:libssl-dev \
+              libevent:libevent-dev libevent_openssl:libevent-dev \
+              libcurl:libcurl4-openssl-dev cmocka:libcmocka-dev
+# Tools the build and the tests run -> their Debian packages.
+TOOL_PKGS  := pkg-config:pkg-config mandoc:mandoc node:nodejs npm:npm \
+              curl:curl
+
+pc_name     = $(word 1,$(subst :, ,$(1)))
+deb_name    = $(word 2,$(subst :, ,$(1)))
+missing_pc  = $(sort $(foreach p,$(PC_PKGS),$(if $(shell pkg-config --exists \
+                $(call pc_name,$(p)) 2>/dev/null && echo y),,$(call deb_name,$(p)))))
+missing_tool = $(sort $(foreach p,$(TOOL_PKGS),$(if $(shell command -v \
+                $(call pc_name,$(p)) 2>/dev/null),,$(call deb_name,$(p)))))
+
+# An interpreter with pytest: the first python3 on PATH may be a build
+# without it, while Debian's own has python3-pytest.
+PYTHON     ?= $(shell for p in python3 /usr/bin/python3; do \
+                $$p -c 'import pytest' 2>/dev/null && { echo $$p; break; }; done)
+
+pc_cflags   = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pc_libs     = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+CORE_PC    := jansson openssl
+CLIENT_PC  := jansson
+DAEMON_PC  := libevent libevent_openssl libcurl openssl jansson
+
+CORE_SRC   := $(sort $(wildcard core/*.c))
+CLIENT_SRC := $(sort $(wildcard daemon/client/*.c))
+DAEMON_SRC := $(sort $(wildcard daemon/server/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+
+obj         = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+CORE_OBJ   := $(call obj,$(CORE_SRC))
+CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+DAEMON_OBJ := $(call obj,$(DAEMON_SRC))
+# The daemon minus its main(), so unit tests can link its modules.
+DAEMON_LIB_OBJ := $(filter-out $(BUILD)/obj/daemon/server/main.o,$(DAEMON_OBJ))
+
+CORE_LIB   := $(BUILD)/lib/libpizauth-core.a
+DAEMON_LIB := $(BUILD)/lib/libpizauthd.a
+PROGRAMS   := $(BUILD)/bin/pizauth $(BUILD)/bin/pizauthd
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+MANPAGES   := $(wildcard docs/*.1 docs/*.5)
+
+.PHONY: all check check-deps deps run install uninstall clean unit \
+        integration e2e lint-man valgrind
+
+all: check-deps $(PROGRAMS)
+
+# Fail before compiling anything when a -dev package is missing.
+check-deps:
+	@m="$(missing_pc)"; if [ -n "$$m" ]; then \
+	  echo "missing Debian packages: $$m" >&2; \
+	  echo "run 'make deps' to install them" >&2; exit 1; fi
+
+# Install what is missing (Debian); a no-op when nothing is.
+deps:
+	@m="$(strip $(missing_pc) $(missing_tool))"; \
+	if [ -z "$(PYTHON)" ]; then m="$$m python3-pytest"; fi; \
+	if [ -n "$$m" ]; then \
+	  echo "installing: $$m"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$m; \
+	fi
+
+$(BUILD)/obj/core/%.o: core/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(CORE_PC)) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/daemon/client/%.o: daemon/client/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(CLIENT_PC)) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/daemon/server/%.o: daemon/server/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(DAEMON_PC)) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,cmocka $(DAEMON_PC)) -MMD -MP -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(DAEMON_LIB): $(DAEMON_LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# The client links the core and jansson only: `pizauth show` runs on every
+# mail fetch, and libcurl + libevent + libcrypto would triple its start-up.
+$(BUILD)/bin/pizauth: $(CLIENT_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ \
+	  $(CLIENT_OBJ) $(CORE_LIB) $(call pc_libs,$(CLIENT_PC))
+
+$(BUILD)/bin/pizauthd: $(DAEMON_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ \
+	  $(DAEMON_OBJ) $(CORE_LIB) $(call pc_libs,$(DAEMON_PC))
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) \
+	  $(CORE_LIB) $(call pc_libs,cmocka $(DAEMON_PC))
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- tests -------------------------------------------------------------
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit lint-man
+	@$(MAKE) --no-print-directory integration e2e
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+	  echo "== $$t"; $$t || fail=1; done; \
+	exit $$fail
+
+integration: $(PROGRAMS)
+	PIZAUTH_BIN=$(abspath $(BUILD))/bin $(PYTHON) -m pytest -q \
+	  -p no:cacheprovider tests/integration
+
+# End-to-end against real programs; tests/e2e holds its own npm lock file.
+E2E_NODE_MODULES := tests/e2e/node_modules/.package-lock.json
+$(E2E_NODE_MODULES): tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e: $(PROGRAMS) $(E2E_NODE_MODULES)
+	PIZAUTH_BIN=$(abspath $(BUILD))/bin $(PYTHON) -m pytest -q \
+	  -p no:cacheprovider tests/e2e
+
+lint-man:
+	@for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done
+
+valgrind: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 \
+	  --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null \
+	  || exit 1; done; echo "valgrind: unit tests clean"
+
+# ---- running and installing ----------------------------------------------
+
+# The quick start: the user's config if there is one, else the bundled demo.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@BIN=$(abspath $(BUILD))/bin sh examples/demo/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 examples/pizauth.conf $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/*.1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/*.5)))
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build
