@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/*
+ * An account and its token state machine.  All transitions happen here;
+ * other modules ask for them.
+ *
+ *   EMPTY ---account_pending()---> PENDING     (authorisation URL made;
+ *     ^                              |  |       auth_notify_cmd runs now
+ *     |                              |  |       and every interval)
+ *     |    account_pending() again --+  |      (refresh: a fresh URL)
+ *     |                                 |
+ *     +--account_clear()-- PENDING      +--account_activate()--> ACTIVE
+ *     |   (code exchange failed,            (token_new)
+ *     |    revoke, reload changed it)
+ *     |
+ *     +--account_clear()-- ACTIVE <--account_activate()-- ACTIVE
+ *         (permanent refresh failure:       (refreshed: token_refreshed;
+ *          token_invalidated; revoke:        a new refresh token rotates,
+ *          token_revoked; no refresh          none keeps the old one)
+ *          token at expiry)
+ *
+ * ACTIVE also carries a refresh in flight (req != NULL), the count of
+ * consecutive transient failures and when to retry.  restore may turn an
+ * EMPTY or PENDING account ACTIVE, never replace an ACTIVE one.  reload keeps
+ * the state of an account whose security-relevant settings are unchanged
+ * and gives a changed one a fresh EMPTY state.
+ *
+ * Every transition cancels what belonged to the old state (timers, the
+ * request in flight, a browser waiting for the code exchange), so no
+ * callback ever acts on a state that has moved on.
+ */
+#ifndef PZD_ACCOUNT_H
+#define PZD_ACCOUNT_H
+
+#include <stdint.h>
+
+struct evhttp_request;
+struct http_req;
+struct pz_account;
+struct server;
+struct timer;
+
+enum tokstate {
+	TOK_EMPTY,
+	TOK_PENDING,
+	TOK_ACTIVE,
+};
+
+struct account {
+	struct server		*srv;
+	const struct pz_account	*conf;		/* in srv->conf */
+	enum tokstate		 state;
+
+	/* TOK_PENDING */
+	char			*state_param;	/* OAuth `state` */
+	char			*verifier;	/* PKCE code verifier */
+	char			*url;		/* authorisation URL */
+	int64_t			 last_notified;	/* boot ms, -1: never */
+	struct evhttp_request	*browser;	/* waiting for the exchange */
+
+	/* TOK_ACTIVE */
+	char			*access_token;
+	char			*refresh_token;	/* NULL if none */
+	int64_t			 obtained;	/* boot ms */
+	int64_t			 expiry;	/* boot ms */
+	int64_t			 last_refresh_attempt;	/* -1: none */
+	unsigned		 transient_fails;
+	int64_t			 retry_at;	/* -1: on the normal schedule */
+	int			 judging;	/* transient_error_if_cmd runs */
+
+	struct http_req		*req;		/* token request in flight */
+	struct timer		*refresh_timer;
+	struct timer		*notify_timer;
+};
+
+struct account	*account_new(struct server *srv, const struct pz_account *conf);
+void		 account_free(struct account *a);
+
+/* -> EMPTY.  event (may be NULL) is the token_event_cmd event to fire. */
+void		 account_clear(struct account *a, const char *event);
+/* -> PENDING, taking ownership of the three strings; notifies the user. */
+void		 account_pending(struct account *a, char *state_param,
+		    char *verifier, char *url);
+/*
+ * -> ACTIVE, taking ownership of the strings.  A NULL refresh_token with
+ * keep_refresh set keeps the current one (a refresh response without
+ * refresh_token); otherwise it replaces it.  obtained and expiry are boot
+ * ms (see account_expiry()).  event as for account_clear().
+ */
+void		 account_activate(struct account *a, char *access_token,
+		    char *refresh_token, int keep_refresh, int64_t obtained,
+		    int64_t expiry, const char *event);
+/* When a token obtained at `now` that the provider says lasts expires_in
+ * seconds (-1: it did not say) expires: refresh_at_least governs then. */
+int64_t		 account_expiry(const struct account *a, int64_t now,
+		    int64_t expires_in);
+/* The account's name. */
+const char	*account_name(const struct account *a);
+/* Is the access token still valid now? */
+int		 account_token_valid(const struct account *a);
+/* Cancel a token request in flight, if any. */
+void		 account_cancel_request(struct account *a);
+
+#endif

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/* Authorization code + PKCE: the URL out, the code back in. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "core/config.h"
+#include "core/pkce.h"
+#include "core/secret.h"
+#include "core/token.h"
+#include "daemon/server/account.h"
+#include "daemon/server/authflow.h"
+#include "daemon/server/clock.h"
+#include "daemon/server/http.h"
+#include "daemon/server/log.h"
+#include "daemon/server/notify.h"
+#include "daemon/server/redirect.h"
+#include "daemon/server/server.h"
+
+char *
+authflow_redirect_uri(const struct account *a, struct pz_err *err)
+{
+	const struct server *srv = a->srv;
+	CURLU *u;
+	char *scheme = NULL, *out = NULL, *res = NULL, port[16];
+	int p;
+
+	if ((u = curl_url()) == NULL ||
+	    curl_url_set(u, CURLUPART_URL, a->conf->redirect_uri, 0) !=
+	    CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+		pz_errf(err, "Invalid redirect_uri '%s'", a->conf->redirect_uri);
+		goto out;
+	}
+	p = strcmp(scheme, "https") == 0 ? srv->https_port : srv->http_port;
+	if (p < 0) {
+		pz_errf(err, "No %s listener for redirect_uri", scheme);
+		goto out;
+	}
+	snprintf(port, sizeof(port), "%d", p);
+	if (curl_url_set(u, CURLUPART_PORT, port, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK) {
+		pz_errf(err, "Invalid redirect_uri '%s'", a->conf->redirect_uri);
+		goto out;
+	}
+	res = strdup(out);
+out:
+	curl_free(scheme);
+	curl_free(out);
+	curl_url_cleanup(u);
+	return res;
+}
+
+/* Append name=value to u's query, form-encoded as pizauth does. */
+static int
+add_param(CURLU *u, const char *name, const char *value)
+{
+	char *kv;
+	int rc;
+
+	if (asprintf(&kv, "%s=%s", name, value) == -1)
+		return -1;
+	rc = curl_url_set(u, CURLUPART_QUERY, kv,
+	    CURLU_APPENDQUERY | CURLU_URLENCODE) == CURLUE_OK ? 0 : -1;
+	free(kv);
+	return rc;
+}
+
+/* The URL the user opens to authorise a. */
+static char *
+auth_url(const struct account *a, const char *challenge, const char *state,
+    const char *redirect, struct pz_err *err)
+{
+	const struct pz_account *c = a->conf;
+	CURLU *u;
+	char *scopes = NULL, *out = NULL, *res = NULL;
+	size_t i, len = 0;
+	int bad = 0;
+
+	for (i = 0; i < c->nscopes; i++)
+		len += strlen(c->scopes[i]) + 1;
+	if ((u = curl_url()) == NULL || (scopes = calloc(1, len + 1)) == NULL)
+		goto fail;
+	for (i = 0; i < c->nscopes; i++) {
+		if (i > 0)
+			strcat(scopes, " ");
+		strcat(scopes, c->scopes[i]);
+	}
+	if (curl_url_set(u, CURLUPART_URL, c->auth_uri, 0) != CURLUE_OK)
+		goto fail;
+	bad |= add_param(u, "access_type", "offline");
+	bad |= add_param(u, "code_challenge", challenge);
+	bad |= add_param(u, "code_challenge_method", "S256");
+	bad |= add_param(u, "client_id", c->client_id);
+	bad |= add_param(u, "redirect_uri", redirect);
+	bad |= add_param(u, "response_type", "code");
+	bad |= add_param(u, "state", state);
+	if (c->nscopes > 0)
+		bad |= add_param(u, "scope", scopes);
+	for (i = 0; i < c->nauth_uri_fields; i++)
+		bad |= add_param(u, c->auth_uri_fields[i].key,
+		    c->auth_uri_fields[i].val);
+	if (bad || curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK)
+		goto fail;
+	res = strdup(out);
+	curl_free(out);
+	free(scopes);
+	curl_url_cleanup(u);
+	return res;
+fail:
+	pz_errf(err, "Can't build the authorisation URL from auth_uri '%s'",
+	    c->auth_uri);
+	free(scopes);
+	curl_url_cleanup(u);
+	return NULL;
+}
+
+int
+authflow_start(struct account *a, struct pz_err *err)
+{
+	char verifier[PZ_B64URL_LEN(PZ_PKCE_VERIFIER_BYTES) + 1];
+	char state[PZ_B64URL_LEN(PZ_STATE_BYTES) + 1];
+	char challenge[PZ_PKCE_CHALLENGE_LEN + 1];
+	char *redirect = NULL, *url = NULL, *v, *s;
+
+	if (pz_random_b64url(PZ_PKCE_VERIFIER_BYTES, verifier,
+	    sizeof(verifier), err) == -1 ||
+	    pz_random_b64url(PZ_STATE_BYTES, state, sizeof(state), err) == -1 ||
+	    pz_pkce_challenge(verifier, challenge, err) == -1 ||
+	    (redirect = authflow_redirect_uri(a, err)) == NULL ||
+	    (url = auth_url(a, challenge, state, redirect, err)) == NULL)
+		goto fail;
+	free(redirect);
+	v = strdup(verifier);
+	s = strdup(state);
+	pz_wipe(verifier, sizeof(verifier));
+	pz_wipe(state, sizeof(state));
+	if (v == NULL || s == NULL) {
+		pz_secret_free(v);
+		pz_secret_free(s);
+		free(url);
+		return pz_errf(err, "Out of memory");
+	}
+	account_pending(a, s, v, url);
+	return 0;
+fail:
+	pz_wipe(verifier, sizeof(verifier));
+	pz_wipe(state, sizeof(state));
+	free(redirect);
+	free(url);
+	return -1;
+}
+
+static void
+on_exchange_done(const struct http_result *res, void *arg)
+{
+	struct account *a = arg;
+	struct evhttp_request *browser = a->browser;
+	struct pz_token_resp tr = PZ_TOKEN_RESP_INIT;
+	char msg[sizeof(tr.msg) + 64];
+	int64_t now = clock_now();
+
+	a->req = NULL;
+	a->browser = NULL;
+	if (res->status == 0)
+		snprintf(msg, sizeof(msg), "Failed to obtain token: %s",
+		    res->error);
+	else if (pz_token_parse(res->status, res->retry_after, res->body,
+	    res->bodylen, &tr) == PZ_TOKEN_OK) {
+		log_info("account '%s': new token", account_name(a));
+		account_activate(a, tr.access_token, tr.refresh_token, 0, now,
+		    account_expiry(a, now, tr.expires_in), "token_new");
+		tr.access_token = tr.refresh_token = NULL;
+		pz_token_resp_clear(&tr);
+		redirect_reply(browser, 200, "OK",
+		    "pizauth successfully received authentication code");
+		return;
+	} else
+		snprintf(msg, sizeof(msg), "Failed to obtain token: %s",
+		    tr.msg);
+	pz_token_resp_clear(&tr);
+	/* The code is spent either way: the next attempt needs a new URL. */
+	account_clear(a, NULL);
+	notify_error(a->srv, account_name(a), msg);
+	redirect_reply(browser, 502, "Bad Gateway", msg);
+}
+
+void
+authflow_exchange(struct account *a, const char *code,
+    struct evhttp_request *browser)
+{
+	const struct pz_account *c = a->conf;
+	struct pz_err err;
+	char *redirect;
+	const char *fields[] = {
+		"code", code,
+		"client_id", c->client_id,
+		"client_secret", c->client_secret,
+		"code_verifier", a->verifier,
+		"redirect_uri", NULL,
+		"grant_type", "authorization_code",
+		NULL
+	};
+
+	if ((redirect = authflow_redirect_uri(a, &err)) == NULL) {
+		redirect_reply(browser, 500, "Internal Server Error", err.msg);
+		return;
+	}
+	fields[9] = redirect;
+	account_cancel_request(a);
+	if (a->browser != NULL)
+		redirect_reply(a->browser, 409, "Conflict",
+		    "Another browser answered this request");
+	a->browser = browser;
+	a->req = http_post_form(a->srv->http, c->token_uri, fields,
+	    on_exchange_done, a, &err);
+	free(redirect);
+	if (a->req == NULL) {
+		a->browser = NULL;
+		redirect_reply(browser, 500, "Internal Server Error", err.msg);
+	}
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/*
+ * The control socket: accepts connections from the daemon's own user only
+ * (SO_PEERCRED), reads one request per connection up to PZ_CTL_MAX_MSG and
+ * within CONTROL_READ_TIMEOUT_S, answers it and closes.  Every connection
+ * is its own event-driven state, so a client that says nothing delays no
+ * one.
+ */
+#ifndef PZD_CONTROL_H
+#define PZD_CONTROL_H
+
+#include "core/buf.h"
+#include "core/err.h"
+
+struct control;
+struct server;
+
+#define CONTROL_READ_TIMEOUT_S	10
+
+struct control	*control_new(struct server *srv, const char *path,
+		    struct pz_err *err);
+void		 control_free(struct control *c);
+
+/*
+ * What a command handler does with a request (control_cmd.c): fill reply
+ * and return CTL_REPLY, or CTL_REPLY_SHUTDOWN to stop the daemon once the
+ * reply is written.
+ */
+enum ctl_result {
+	CTL_REPLY,
+	CTL_REPLY_SHUTDOWN,
+};
+
+enum ctl_result	 control_dispatch(struct server *srv, const char *req,
+		    size_t len, struct pz_buf *reply);
+
+#endif

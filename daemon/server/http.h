@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/*
+ * Outgoing HTTP(S) requests through the libcurl multi interface on the
+ * daemon's event loop (curl's hiperfifo.c model): nothing blocks, any
+ * number of requests run at once.  Only http and https, TLS verification
+ * always on, no redirects, bounded time and response size.
+ */
+#ifndef PZD_HTTP_H
+#define PZD_HTTP_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct event_base;
+struct http;
+struct http_req;
+
+/* Responses larger than this are cut off and reported as an error. */
+#define HTTP_MAX_RESPONSE	(1024 * 1024)
+/* A token endpoint that takes longer than this is treated as down. */
+#define HTTP_TIMEOUT_S		30
+
+struct http_result {
+	long		 status;	/* 0 if no HTTP response came */
+	const char	*body;		/* NUL-terminated, possibly "" */
+	size_t		 bodylen;
+	const char	*retry_after;	/* the header's value or NULL */
+	const char	*error;		/* why no response came, or NULL */
+};
+
+/* Called once from the loop when the request ends; the result and its
+ * strings live until the callback returns. */
+typedef void (*http_cb)(const struct http_result *res, void *arg);
+
+struct http	*http_new(struct event_base *base, struct pz_err *err);
+/* Cancels what is in flight (no callbacks) and frees. */
+void		 http_free(struct http *h);
+
+/*
+ * POST an application/x-www-form-urlencoded body made of fields, a
+ * NULL-terminated list of name, value pairs (a NULL value skips that
+ * pair).  The encoded body holds secrets and is wiped when done.  Returns
+ * NULL, with err set, if the request could not be started.
+ */
+struct http_req	*http_post_form(struct http *h, const char *url,
+		    const char *const *fields, http_cb cb, void *arg,
+		    struct pz_err *err);
+/* Abandon a request; its callback is not called. */
+void		 http_cancel(struct http_req *r);
+
+#endif

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/* The HTTP and HTTPS redirect listeners the browser comes back to. */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "core/config.h"
+#include "core/secret.h"
+#include "daemon/server/account.h"
+#include "daemon/server/authflow.h"
+#include "daemon/server/log.h"
+#include "daemon/server/notify.h"
+#include "daemon/server/redirect.h"
+#include "daemon/server/server.h"
+
+/* Generous for a redirect, small for anything else. */
+#define MAX_HEADERS_SIZE	16384
+#define MAX_BODY_SIZE		1024
+#define REQUEST_TIMEOUT_S	10
+
+struct redirect {
+	struct server		*srv;
+	struct evhttp		*http;
+	SSL_CTX			*tls;
+	int			 port;
+};
+
+void
+redirect_reply(struct evhttp_request *req, int code, const char *reason,
+    const char *msg)
+{
+	struct evbuffer *b;
+	char *esc;
+
+	if ((b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	esc = evhttp_htmlescape(msg);
+	evbuffer_add_printf(b, "<html><body><h2>%s</h2></body></html>\n",
+	    esc != NULL ? esc : "");
+	free(esc);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/html; charset=utf-8");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	evhttp_send_reply(req, code, reason, b);
+	evbuffer_free(b);
+}
+
+/* The PENDING account whose state equals state, compared in constant time
+ * so a guessing client learns nothing from timing. */
+static struct account *
+pending_by_state(struct server *srv, const char *state)
+{
+	struct account *found = NULL;
+	size_t i;
+
+	for (i = 0; i < srv->naccounts; i++) {
+		struct account *a = srv->accounts[i];
+
+		if (a->state == TOK_PENDING &&
+		    pz_secret_eq(a->state_param, state))
+			found = a;
+	}
+	return found;
+}
+
+/* Does the request's Host header name the account's redirect_uri host
+ * and this listener's port? */
+static int
+host_matches(const struct redirect *r, const struct account *a,
+    struct evhttp_request *req)
+{
+	const char *hosthdr = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Host");
+	const char *colon;
+	char *want = NULL;
+	CURLU *u;
+	size_t hlen;
+	int ok = 0;
+
+	if (hosthdr == NULL || (u = curl_url()) == NULL)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, a->conf->redirect_uri, 0) ==
+	    CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &want, 0) ==
+	    CURLUE_OK) {
+		colon = strrchr(hosthdr, ':');
+		if (colon != NULL && strchr(colon, ']') == NULL) {
+			hlen = (size_t)(colon - hosthdr);
+			ok = atoi(colon + 1) == r->port;
+		} else {
+			hlen = strlen(hosthdr);
+			ok = 0;	/* the listener's port is never implicit */
+		}
+		ok = ok && strlen(want) == hlen &&
+		    strncasecmp(want, hosthdr, hlen) == 0;
+	}
+	curl_free(want);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+static int
+scheme_matches(const struct redirect *r, const struct account *a)
+{
+	const char *want = r->tls != NULL ? "https:" : "http:";
+
+	return strncasecmp(a->conf->redirect_uri, want, strlen(want)) == 0;
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct redirect *r = arg;
+	struct evkeyvalq q;
+	const char *query, *code, *state, *error;
+	struct account *a;
+	char msg[512];
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		evhttp_send_error(req, HTTP_BADREQUEST, NULL);
+		return;
+	}
+	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	memset(&q, 0, sizeof(q));
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
+		evhttp_clear_headers(&q);
+		evhttp_send_error(req, HTTP_BADREQUEST, NULL);
+		return;
+	}
+	code = evhttp_find_header(&q, "code");
+	state = evhttp_find_header(&q, "state");
+	error = evhttp_find_header(&q, "error");
+	/* favicon.ico and friends: not worth a word. */
+	if (state == NULL || (code == NULL && error == NULL)) {
+		evhttp_clear_headers(&q);
+		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		return;
+	}
+	if ((a = pending_by_state(r->srv, state)) == NULL) {
+		evhttp_clear_headers(&q);
+		redirect_reply(req, 200, "OK", "No pending token matches "
+		    "request state: request a fresh token");
+		return;
+	}
+	if (!scheme_matches(r, a) || !host_matches(r, a, req)) {
+		log_warnx("account '%s': redirect to a URI other than its "
+		    "redirect_uri refused", account_name(a));
+		evhttp_clear_headers(&q);
+		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		return;
+	}
+	if (code == NULL) {
+		/* The provider sent the user back with an error (RFC 6749
+		 * 4.1.2.1), e.g. access_denied. */
+		snprintf(msg, sizeof(msg), "Authorisation failed: %s", error);
+		account_clear(a, NULL);
+		notify_error(r->srv, account_name(a), msg);
+		redirect_reply(req, 200, "OK", msg);
+	} else
+		authflow_exchange(a, code, req);
+	evhttp_clear_headers(&q);
+}
+
+static struct bufferevent *
+tls_bev(struct event_base *base, void *arg)
+{
+	struct redirect *r = arg;
+	SSL *ssl;
+
+	if ((ssl = SSL_new(r->tls)) == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* Split "host:port" / "[v6]:port". */
+static int
+split_listen(const char *listen, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strrchr(listen, ':');
+	const char *h = listen;
+	size_t len;
+	char *end;
+	long p;
+
+	if (colon == NULL)
+		return -1;
+	len = (size_t)(colon - listen);
+	if (len >= 2 && h[0] == '[' && h[len - 1] == ']') {
+		h++;
+		len -= 2;
+	}
+	if (len == 0 || len >= hostlen)
+		return -1;
+	memcpy(host, h, len);
+	host[len] = '\0';
+	p = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+struct redirect *
+redirect_new(struct server *srv, const char *listen, SSL_CTX *tls,
+    struct pz_err *err)
+{
+	struct evhttp_bound_socket *bound;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct redirect *r;
+	char host[256];
+	int port;
+
+	if (split_listen(listen, host, sizeof(host), &port) == -1) {
+		pz_errf(err, "Invalid listen address '%s'", listen);
+		return NULL;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->http = evhttp_new(srv->base)) == NULL) {
+		free(r);
+		pz_errf(err, "Out of memory");
+		return NULL;
+	}
+	r->srv = srv;
+	evhttp_set_max_headers_size(r->http, MAX_HEADERS_SIZE);
+	evhttp_set_max_body_size(r->http, MAX_BODY_SIZE);
+	evhttp_set_timeout(r->http, REQUEST_TIMEOUT_S);
+	evhttp_set_gencb(r->http, on_request, r);
+	if (tls != NULL) {
+		SSL_CTX_up_ref(tls);
+		r->tls = tls;
+		evhttp_set_bevcb(r->http, tls_bev, r);
+	}
+	if ((bound = evhttp_bind_socket_with_handle(r->http, host,
+	    (ev_uint16_t)port)) == NULL ||
+	    getsockname(evhttp_bound_socket_get_fd(bound),
+	    (struct sockaddr *)&ss, &sslen) == -1) {
+		pz_errf(err, "Can't listen on %s", listen);
+		redirect_free(r);
+		return NULL;
+	}
+	r->port = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	return r;
+}
+
+int
+redirect_port(const struct redirect *r)
+{
+	return r->port;
+}
+
+void
+redirect_free(struct redirect *r)
+{
+	if (r == NULL)
+		return;
+	if (r->http != NULL)
+		evhttp_free(r->http);
+	SSL_CTX_free(r->tls);
+	free(r);
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/* Refreshing access tokens with the refresh token (RFC 6749 section 6). */
+#include <stdio.h>
+
+#include "core/config.h"
+#include "core/token.h"
+#include "daemon/server/account.h"
+#include "daemon/server/clock.h"
+#include "daemon/server/hook.h"
+#include "daemon/server/http.h"
+#include "daemon/server/log.h"
+#include "daemon/server/notify.h"
+#include "daemon/server/refresh.h"
+#include "daemon/server/server.h"
+#include "daemon/server/timer.h"
+
+void
+refresh_schedule(struct account *a)
+{
+	const struct pz_config *conf = a->srv->conf;
+	int64_t before, atleast, when;
+
+	if (a->state != TOK_ACTIVE) {
+		timer_cancel(a->refresh_timer);
+		return;
+	}
+	if (a->req != NULL || a->judging)
+		return;		/* the answer will reschedule */
+	if (a->retry_at >= 0)
+		when = a->retry_at;
+	else if (a->refresh_token == NULL)
+		when = a->expiry;	/* nothing to do but let it lapse */
+	else {
+		before = (int64_t)pz_account_refresh_before_expiry(conf,
+		    a->conf) * 1000;
+		atleast = (int64_t)pz_account_refresh_at_least(conf,
+		    a->conf) * 1000;
+		when = a->expiry - before;
+		if (a->obtained + atleast < when)
+			when = a->obtained + atleast;
+	}
+	timer_at(a->refresh_timer, when);
+}
+
+/* transient_error_if_cmd has spoken: 0 means "yes, transient". */
+static void
+on_judged(int status, void *arg)
+{
+	struct account *a = arg;
+	char msg[256];
+
+	a->judging = 0;
+	if (status == 0) {
+		refresh_schedule(a);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "transient_error_if_cmd %s: refresh "
+	    "failures treated as permanent", status < 0 ?
+	    "failed or timed out" : "exited non-zero");
+	account_clear(a, "token_invalidated");
+	notify_error(a->srv, account_name(a), msg);
+}
+
+static void
+transient(struct account *a, const char *why, int64_t retry_after)
+{
+	struct server *srv = a->srv;
+	int64_t wait = (int64_t)pz_account_refresh_retry(srv->conf, a->conf);
+
+	if (retry_after > wait)
+		wait = retry_after;
+	a->transient_fails++;
+	a->retry_at = clock_now() + wait * 1000;
+	log_warnx("account '%s': transient refresh error (%u in a row): %s",
+	    account_name(a), a->transient_fails, why);
+	if (srv->conf->transient_error_if_cmd != NULL &&
+	    a->transient_fails % TRANSIENT_JUDGE_EVERY == 0) {
+		struct hook_env env = { 0 };
+
+		env.account = account_name(a);
+		if (hook_run(srv->hooks, "transient_error_if_cmd",
+		    srv->conf->transient_error_if_cmd, &env,
+		    HOOK_TIMEOUT_TRANSIENT, on_judged, a) == 0) {
+			a->judging = 1;
+			return;
+		}
+		on_judged(-1, a);
+		return;
+	}
+	refresh_schedule(a);
+}
+
+static void
+on_refresh_done(const struct http_result *res, void *arg)
+{
+	struct account *a = arg;
+	struct pz_token_resp tr = PZ_TOKEN_RESP_INIT;
+	char msg[sizeof(tr.msg) + 64];
+	int64_t now = clock_now();
+
+	a->req = NULL;
+	if (res->status == 0) {
+		transient(a, res->error, -1);
+		return;
+	}
+	switch (pz_token_parse(res->status, res->retry_after, res->body,
+	    res->bodylen, &tr)) {
+	case PZ_TOKEN_OK:
+		log_info("account '%s': token refreshed", account_name(a));
+		account_activate(a, tr.access_token, tr.refresh_token,
+		    tr.refresh == PZ_RT_ABSENT, now,
+		    account_expiry(a, now, tr.expires_in), "token_refreshed");
+		tr.access_token = tr.refresh_token = NULL;
+		break;
+	case PZ_TOKEN_TRANSIENT:
+		transient(a, tr.msg, tr.retry_after);
+		break;
+	default:
+		snprintf(msg, sizeof(msg), "Refreshing failed: %s", tr.msg);
+		account_clear(a, "token_invalidated");
+		notify_error(a->srv, account_name(a), msg);
+		break;
+	}
+	pz_token_resp_clear(&tr);
+}
+
+void
+refresh_now(struct account *a)
+{
+	const struct pz_account *c = a->conf;
+	struct pz_err err;
+	const char *fields[] = {
+		"client_id", c->client_id,
+		"client_secret", c->client_secret,
+		"refresh_token", a->refresh_token,
+		"grant_type", "refresh_token",
+		NULL
+	};
+
+	if (a->state != TOK_ACTIVE || a->req != NULL || a->judging)
+		return;
+	if (a->refresh_token == NULL) {
+		if (account_token_valid(a))
+			refresh_schedule(a);
+		else
+			account_clear(a, "token_invalidated");
+		return;
+	}
+	timer_cancel(a->refresh_timer);
+	a->last_refresh_attempt = clock_now();
+	a->retry_at = -1;
+	log_debug("account '%s': refreshing", account_name(a));
+	if ((a->req = http_post_form(a->srv->http, c->token_uri, fields,
+	    on_refresh_done, a, &err)) == NULL)
+		transient(a, err.msg, -1);
+}
+
+void
+refresh_timer_fired(void *arg)
+{
+	refresh_now(arg);
+}
