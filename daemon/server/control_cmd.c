@@ -112,7 +112,11 @@ cmd_showtoken(struct server *srv, const struct pz_ctl_msg *m,
 			    a->access_token);
 			break;
 		}
-		refresh_now(a);
+		/* Start a refresh, unless one waits out a transient error:
+		 * `show` runs on every mail fetch and must not hammer a
+		 * provider that is down. */
+		if (a->retry_at < 0)
+			refresh_now(a);
 		return reply_error(reply, "Access token has expired and "
 		    "refreshing has not yet succeeded");
 	}

@@ -1,0 +1,459 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
+"""A fake OAuth2 provider that the integration tests point pizauth at.
+
+It serves /authorize and /token on 127.0.0.1 (an ephemeral port), checks
+every request pizauth makes the way a strict provider would (PKCE S256,
+client credentials, the redirect URI, single-use codes, current refresh
+tokens), records every request for the tests to compare, and can be
+scripted to fail: a queue of canned answers (any status, headers, body, or
+closing the connection without a word), forgetting every grant, or going
+away altogether so that connections are refused.
+
+What pizauth did wrong is kept apart from what a test asked for: a PKCE
+mismatch, a stale refresh token or a missing field is a *violation*, which
+the test harness turns into a failure; a code the provider never issued or
+a forgotten grant is a plain refusal (400 invalid_grant), as from a real
+provider.
+"""
+
+import base64
+import hashlib
+import http.server
+import json
+import secrets
+import socket
+import threading
+import time
+import urllib.parse
+from collections import deque
+
+DEFAULT_CLIENT_ID = "pizauth-test-client"
+DEFAULT_CLIENT_SECRET = "pizauth-test-secret"
+
+
+def s256(verifier):
+    """The RFC 7636 S256 code challenge of verifier."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+class Canned:
+    """One scripted answer for the next matching request.
+
+    status/headers/body are sent as they are (body may be bytes, str, or a
+    dict sent as JSON); close=True closes the connection without answering;
+    delay waits first; grant_type limits the answer to /token requests of
+    that grant type (None: any).
+    """
+
+    def __init__(self, status=200, body=b"", headers=None, close=False,
+                 delay=0.0, grant_type=None):
+        self.status = status
+        self.body = body
+        self.headers = dict(headers or {})
+        self.close = close
+        self.delay = delay
+        self.grant_type = grant_type
+
+    def __repr__(self):
+        what = "close" if self.close else str(self.status)
+        return f"Canned({what}, grant_type={self.grant_type})"
+
+
+class Request:
+    """A recorded request: what came in and what we answered."""
+
+    def __init__(self, method, path, query, headers, body, form):
+        self.time = time.monotonic()
+        self.wall = time.time()
+        self.method = method
+        self.path = path
+        self.query = query          # [(key, value)] in order
+        self.headers = headers      # {lower-case name: value}
+        self.body = body
+        self.form = form            # [(key, value)] in order
+        self.status = None          # what we answered (None: closed)
+        self.reply = None           # the JSON object we answered with
+        self.note = ""              # why, if not a success
+
+    def q(self, key):
+        """The first query value for key, or None."""
+        return next((v for k, v in self.query if k == key), None)
+
+    def f(self, key):
+        """The first form value for key, or None."""
+        return next((v for k, v in self.form if k == key), None)
+
+    @property
+    def grant_type(self):
+        return self.f("grant_type")
+
+    def __repr__(self):
+        fields = self.form if self.method == "POST" else self.query
+        keys = ",".join(k for k, _ in fields)
+        return (f"<{self.method} {self.path} [{keys}] -> {self.status}"
+                f"{' ' + self.note if self.note else ''}>")
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    provider = None
+    protocol_version = "HTTP/1.0"
+    server_version = "FakeOAuth2/1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def do_GET(self):
+        self.provider._handle(self, "GET")
+
+    def do_POST(self):
+        self.provider._handle(self, "POST")
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class FakeProvider:
+    def __init__(self, client_id=DEFAULT_CLIENT_ID,
+                 client_secret=DEFAULT_CLIENT_SECRET):
+        self.cond = threading.Condition()
+        self.clients = {client_id: client_secret}
+        self.client_id = client_id
+        self.client_secret = client_secret
+        # Knobs a test may turn at any time.
+        self.expires_in = 3600
+        self.rotate = False             # new refresh token on each refresh
+        self.issue_refresh_token = True  # refresh token with new grants
+        self.token_queue = deque()      # Canned answers for /token
+        self.authorize_queue = deque()  # Canned answers for /authorize
+        self.allow_violations = False   # a test that means to break rules
+        # What happened.
+        self.requests = []
+        self.violations = []
+        self.issued = []                # every code and token handed out
+        self.access_tokens = []         # in issue order
+        self.codes = {}                 # code -> grant
+        self.refresh_tokens = {}        # refresh token -> grant
+        self.forgotten = set()
+        self.server = None
+        self.port = None
+        self._thread = None
+        self.come_up()
+
+    # ---- life ---------------------------------------------------------
+
+    def come_up(self):
+        """Listen (again, on the same port once one was chosen)."""
+        handler = type("Handler", (_Handler,), {"provider": self})
+        self.server = _Server(("127.0.0.1", self.port or 0), handler)
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+
+    def go_down(self):
+        """Stop listening: connections to our port are refused."""
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+            self._thread.join(5)
+
+    close = go_down
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    # ---- what tests script --------------------------------------------
+
+    def add_client(self, client_id, client_secret):
+        """Accept another client (client_secret None: a public client)."""
+        with self.cond:
+            self.clients[client_id] = client_secret
+
+    def queue_token(self, *answers):
+        """Answer the next /token requests with these Canned answers."""
+        with self.cond:
+            self.token_queue.extend(answers)
+
+    def queue_authorize(self, *answers):
+        with self.cond:
+            self.authorize_queue.extend(answers)
+
+    def forget_grants(self):
+        """Forget every code and refresh token: refreshing now gets
+        400 invalid_grant, as after the user revoked access."""
+        with self.cond:
+            self.forgotten.update(self.refresh_tokens)
+            self.refresh_tokens.clear()
+            self.codes.clear()
+
+    # ---- what tests read ----------------------------------------------
+
+    def snapshot(self):
+        with self.cond:
+            return list(self.requests)
+
+    def token_requests(self, grant_type=None):
+        return [r for r in self.snapshot() if r.path.startswith("/token")
+                and (grant_type is None or r.grant_type == grant_type)]
+
+    def authorize_requests(self):
+        return [r for r in self.snapshot() if r.path.startswith("/authorize")]
+
+    def refreshes(self):
+        return self.token_requests("refresh_token")
+
+    def wait_for(self, pred, timeout=10.0, what="a condition"):
+        """Wait until pred(requests) is truthy; return its value."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                v = pred(list(self.requests))
+                if v:
+                    return v
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"fake provider: timed out after {timeout}s waiting "
+                        f"for {what}; requests: {self.requests}")
+                self.cond.wait(min(left, 0.1))
+
+    def wait_for_token_requests(self, n, grant_type=None, timeout=10.0):
+        """Wait until at least n /token requests (of grant_type) came."""
+        def pred(reqs):
+            got = [r for r in reqs if r.path.startswith("/token") and
+                   (grant_type is None or r.grant_type == grant_type)]
+            return got if len(got) >= n else None
+        return self.wait_for(pred, timeout,
+                             f"{n} /token request(s) with grant_type "
+                             f"{grant_type}")
+
+    def describe(self):
+        """A summary for failure reports."""
+        with self.cond:
+            lines = [f"fake provider on port {self.port}"]
+            lines += [f"  {r!r}" for r in self.requests]
+            lines += [f"  VIOLATION: {v}" for v in self.violations]
+            return "\n".join(lines)
+
+    # ---- serving -------------------------------------------------------
+
+    def _violation(self, req, msg):
+        self.violations.append(f"{req.method} {req.path}: {msg}")
+        req.note = "violation: " + msg
+
+    def _handle(self, h, method):
+        split = urllib.parse.urlsplit(h.path)
+        query = urllib.parse.parse_qsl(split.query, keep_blank_values=True)
+        headers = {k.lower(): v for k, v in h.headers.items()}
+        body = b""
+        n = int(headers.get("content-length", "0") or "0")
+        if n > 0:
+            body = h.rfile.read(n)
+        form = []
+        if method == "POST":
+            try:
+                form = urllib.parse.parse_qsl(body.decode("utf-8"),
+                                              keep_blank_values=True,
+                                              strict_parsing=bool(body))
+            except (UnicodeDecodeError, ValueError):
+                form = []
+        req = Request(method, split.path, query, headers, body, form)
+        with self.cond:
+            self.requests.append(req)
+            if split.path.startswith("/authorize"):
+                answer = self._authorize(req)
+            elif split.path.startswith("/token"):
+                answer = self._token(req)
+            else:
+                answer = Canned(404, {"error": "not_found"})
+            req.status = None if answer.close else answer.status
+            if isinstance(answer.body, dict):
+                req.reply = dict(answer.body)
+            self.cond.notify_all()
+        self._send(h, answer)
+
+    def _send(self, h, answer):
+        if answer.delay:
+            time.sleep(answer.delay)
+        if answer.close:
+            h.close_connection = True
+            try:
+                h.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        body = answer.body
+        headers = dict(answer.headers)
+        if isinstance(body, dict):
+            body = json.dumps(body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        elif isinstance(body, str):
+            body = body.encode()
+        try:
+            h.send_response(answer.status)
+            for k, v in headers.items():
+                h.send_header(k, v)
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+        except OSError:
+            pass
+
+    def _next_canned(self, queue, grant_type=None):
+        for i, c in enumerate(queue):
+            if c.grant_type is None or c.grant_type == grant_type:
+                del queue[i]
+                return c
+        return None
+
+    def _authorize(self, req):
+        canned = self._next_canned(self.authorize_queue)
+        if canned is not None:
+            req.note = f"canned {canned!r}"
+            return canned
+        if req.method != "GET":
+            self._violation(req, "authorize must be a GET")
+            return Canned(405, "GET only")
+        q = {}
+        for k, v in req.query:
+            if k in q:
+                self._violation(req, f"parameter '{k}' given twice")
+            q[k] = v
+        for k in ("response_type", "client_id", "redirect_uri", "state",
+                  "code_challenge", "code_challenge_method"):
+            if k not in q:
+                self._violation(req, f"authorize without '{k}'")
+                return Canned(400, f"missing {k}")
+        if q["response_type"] != "code":
+            self._violation(req, "response_type is not 'code'")
+        if q["code_challenge_method"] != "S256":
+            self._violation(req, "code_challenge_method is not S256")
+        if q["client_id"] not in self.clients:
+            req.note = "unknown client"
+            return Canned(400, "unknown client_id")
+        code = "CODE-" + secrets.token_urlsafe(24)
+        self.issued.append(code)
+        self.codes[code] = {
+            "client_id": q["client_id"],
+            "redirect_uri": q["redirect_uri"],
+            "challenge": q["code_challenge"],
+            "scope": q.get("scope"),
+            "used": False,
+        }
+        sep = "&" if "?" in q["redirect_uri"] else "?"
+        loc = q["redirect_uri"] + sep + urllib.parse.urlencode(
+            {"code": code, "state": q["state"]})
+        return Canned(302, "", {"Location": loc})
+
+    def _check_client(self, req, form):
+        cid = form.get("client_id")
+        if cid is None:
+            self._violation(req, "no client_id")
+            return False
+        if cid not in self.clients:
+            req.note = "unknown client"
+            return False
+        want = self.clients[cid]
+        got = form.get("client_secret")
+        if want is None and got is not None:
+            self._violation(req, "client_secret sent for a public client")
+            return False
+        if want is not None and got != want:
+            self._violation(req, "wrong or missing client_secret")
+            return False
+        return True
+
+    def _grant(self, cid):
+        at = "AT-" + secrets.token_urlsafe(24)
+        self.issued.append(at)
+        self.access_tokens.append(at)
+        return {"access_token": at, "token_type": "Bearer",
+                "expires_in": self.expires_in}
+
+    def _new_refresh_token(self, cid):
+        rt = "RT-" + secrets.token_urlsafe(24)
+        self.issued.append(rt)
+        self.refresh_tokens[rt] = {"client_id": cid, "current": True}
+        return rt
+
+    def _token(self, req):
+        form = dict(req.form)
+        canned = self._next_canned(self.token_queue, form.get("grant_type"))
+        if canned is not None:
+            req.note = f"canned {canned!r}"
+            return canned
+        if req.method != "POST":
+            self._violation(req, "token request must be a POST")
+            return Canned(405, {"error": "invalid_request"})
+        ctype = req.headers.get("content-type", "")
+        if ctype.split(";")[0].strip() != "application/x-www-form-urlencoded":
+            self._violation(req, f"content-type is '{ctype}'")
+            return Canned(400, {"error": "invalid_request"})
+        if len(form) != len(req.form):
+            self._violation(req, "a form field given twice")
+        if not self._check_client(req, form):
+            return Canned(401, {"error": "invalid_client"})
+        cid = form["client_id"]
+        gt = form.get("grant_type")
+        if gt == "authorization_code":
+            for k in ("code", "code_verifier", "redirect_uri"):
+                if k not in form:
+                    self._violation(req, f"authorization_code without '{k}'")
+                    return Canned(400, {"error": "invalid_request"})
+            grant = self.codes.get(form["code"])
+            if grant is None:
+                req.note = "unknown code"
+                return Canned(400, {"error": "invalid_grant",
+                                    "error_description": "unknown code"})
+            if grant["used"]:
+                self._violation(req, "authorisation code used twice")
+                return Canned(400, {"error": "invalid_grant"})
+            grant["used"] = True
+            if grant["client_id"] != cid:
+                self._violation(req, "client_id differs from authorize's")
+                return Canned(400, {"error": "invalid_grant"})
+            if s256(form["code_verifier"]) != grant["challenge"]:
+                self._violation(req, "PKCE code_verifier does not match "
+                                     "the S256 code_challenge")
+                return Canned(400, {"error": "invalid_grant"})
+            if form["redirect_uri"] != grant["redirect_uri"]:
+                self._violation(req, f"redirect_uri '{form['redirect_uri']}'"
+                                     f" differs from authorize's "
+                                     f"'{grant['redirect_uri']}'")
+                return Canned(400, {"error": "invalid_grant"})
+            body = self._grant(cid)
+            if self.issue_refresh_token:
+                body["refresh_token"] = self._new_refresh_token(cid)
+            return Canned(200, body)
+        if gt == "refresh_token":
+            rt = form.get("refresh_token")
+            if rt is None:
+                self._violation(req, "refresh_token grant without "
+                                     "refresh_token")
+                return Canned(400, {"error": "invalid_request"})
+            if rt in self.forgotten:
+                req.note = "forgotten grant"
+                return Canned(400, {"error": "invalid_grant",
+                                    "error_description": "grant revoked"})
+            grant = self.refresh_tokens.get(rt)
+            if grant is None:
+                self._violation(req, "unknown refresh token")
+                return Canned(400, {"error": "invalid_grant"})
+            if not grant["current"]:
+                self._violation(req, "stale refresh token (it was rotated)")
+                return Canned(400, {"error": "invalid_grant"})
+            if grant["client_id"] != cid:
+                self._violation(req, "refresh by another client")
+                return Canned(400, {"error": "invalid_grant"})
+            body = self._grant(cid)
+            if self.rotate:
+                grant["current"] = False
+                body["refresh_token"] = self._new_refresh_token(cid)
+            return Canned(200, body)
+        self._violation(req, f"grant_type '{gt}'")
+        return Canned(400, {"error": "unsupported_grant_type"})
