@@ -75,7 +75,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MANPAGES   := $(wildcard docs/*.1 docs/*.5)
 
 .PHONY: all check check-deps deps run install uninstall clean unit \
-        integration e2e lint-man valgrind
+        integration e2e lint-man valgrind fuzz
 
 all: check-deps $(PROGRAMS)
 
@@ -172,6 +172,25 @@ valgrind: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 \
 	  --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null \
 	  || exit 1; done; echo "valgrind: unit tests clean"
+
+# Coverage-guided fuzzing of the parsers (clang's libFuzzer), each for
+# FUZZ_SECONDS; not part of check.  Crashes are left in build/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	@command -v clang >/dev/null && [ -n "$$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] || \
+	  { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang libclang-rt-14-dev; }
+	@mkdir -p build/fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  clang -g -O1 -std=c11 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+	    $(call pc_cflags,$(CORE_PC)) -o build/fuzz/$$n $$f $(CORE_SRC) \
+	    $(call pc_libs,$(CORE_PC)) || exit 1; \
+	  mkdir -p build/fuzz/$$n.corpus; \
+	  (cd build/fuzz && ./$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -dict=../../tests/fuzz/$$n.dict $$n.corpus) || exit 1; \
+	done
 
 # ---- running and installing ----------------------------------------------
 

@@ -696,7 +696,8 @@ check_listeners(struct ctx *c, const struct pz_config *conf,
 		    "none");
 	for (i = 0; i < conf->naccounts; i++) {
 		aw = &aws[i];
-		if (pz_uri_parse(conf->accounts[i].redirect_uri, &u, &why) == -1)
+		if (pz_uri_parse(conf->accounts[i].redirect_uri, &u,
+		    &why) == -1)
 			return pz_errf(c->err, "Invalid URI: %s", why.msg);
 		https = strcmp(u.scheme, "https") == 0;
 		pz_uri_clear(&u);

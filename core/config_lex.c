@@ -204,7 +204,8 @@ match_string(const char *s, size_t len)
 		if (s[i] == '"')
 			return i + 1;
 		if (s[i] == '\\') {
-			if (i + 1 < len && (s[i + 1] == '\\' || s[i + 1] == '"')) {
+			if (i + 1 < len &&
+			    (s[i + 1] == '\\' || s[i + 1] == '"')) {
 				i += 2;
 				continue;
 			}
@@ -282,7 +283,7 @@ pz_lex(const char *text, size_t len, struct pz_toks *toks)
 	toks->n = 0;
 	while (i < len) {
 		rest = len - i;
-		/* Whitespace and comments match nothing that could be longer. */
+		/* Nothing longer can start with whitespace or a comment. */
 		if (strchr(" \t\n\r", text[i]) != NULL && text[i] != '\0') {
 			i++;
 			continue;

@@ -13,7 +13,7 @@
 
 /* Token kinds.  The order is the order repairs are listed in on a tie. */
 enum pz_tk {
-	PZ_TK_EOF,		/* never produced by the lexer; the parser's end */
+	PZ_TK_EOF,		/* the parser's end; never lexed */
 	PZ_TK_TIME,
 	PZ_TK_INT,
 	PZ_TK_STRING,

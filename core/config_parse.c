@@ -519,7 +519,8 @@ collect(const struct search *s, uint32_t id, struct repair *path,
 			return -1;
 		for (i = 0; i < depth; i++) {
 			q->r[i] = path[depth - 1 - i];
-			if (q->r[i].kind == RK_INSERT && avoid_insert(q->r[i].tok))
+			if (q->r[i].kind == RK_INSERT &&
+			    avoid_insert(q->r[i].tok))
 				q->avoid = 1;
 		}
 		(*nseqs)++;
@@ -529,7 +530,7 @@ collect(const struct search *s, uint32_t id, struct repair *path,
 		e = &s->edges[ei - 1];
 		path[depth].kind = e->kind;
 		path[depth].tok = e->tok;
-		/* A delete or shift acts on the lexeme its source node faces. */
+		/* A delete or shift acts on the lexeme its source faces. */
 		path[depth].laidx = s->nodes[e->from].laidx;
 		if (collect(s, e->from, path, depth + 1, seqs, nseqs,
 		    capseqs) == -1)
@@ -575,7 +576,8 @@ simplify(struct seq *seqs, size_t *nseqs)
 	size_t i, j;
 
 	for (i = 0; i < *nseqs; i++)
-		while (seqs[i].n > 0 && seqs[i].r[seqs[i].n - 1].kind == RK_SHIFT)
+		while (seqs[i].n > 0 &&
+		    seqs[i].r[seqs[i].n - 1].kind == RK_SHIFT)
 			seqs[i].n--;
 	qsort(seqs, *nseqs, sizeof(*seqs), seq_cmp);
 	for (i = j = 0; i < *nseqs; i++) {
@@ -668,8 +670,8 @@ recover(struct parser *p, uint8_t st, size_t laidx, struct seq **seqs,
 	if ((path = calloc(maxdepth, sizeof(*path))) == NULL)
 		goto out;
 	for (i = 0; i < nsucc; i++)
-		if (reached[i] == furthest && collect(&s, succ[i], path, 0, seqs,
-		    nseqs, &capseqs) == -1)
+		if (reached[i] == furthest && collect(&s, succ[i], path, 0,
+		    seqs, nseqs, &capseqs) == -1)
 			goto out;
 	simplify(*seqs, nseqs);
 	rc = 0;
@@ -724,6 +726,7 @@ report(struct parser *p, size_t laidx, const struct seq *seqs, size_t nseqs)
 	const struct pz_toks *toks = p->toks;
 	const struct repair *r;
 	size_t off, line, col, i, j, k, end;
+	int pad;
 
 	/* At the end, pizauth points just past the last lexeme. */
 	if (laidx < toks->n)
@@ -740,8 +743,10 @@ report(struct parser *p, size_t laidx, const struct seq *seqs, size_t nseqs)
 	if (pz_buf_puts(p->errs, " Repair sequences found:") == -1)
 		return -1;
 	for (i = 0; i < nseqs; i++) {
-		if (pz_buf_printf(p->errs, "\n  %*s%zu: ",
-		    (int)(ndigits(nseqs) - ndigits(i + 1) + 1), "", i + 1) == -1)
+		/* pizauth right-aligns the numbers. */
+		pad = (int)(ndigits(nseqs) - ndigits(i + 1) + 1);
+		if (pz_buf_printf(p->errs, "\n  %*s%zu: ", pad, "",
+		    i + 1) == -1)
 			return -1;
 		for (j = 0; j < seqs[i].n; j = k) {
 			r = &seqs[i].r[j];

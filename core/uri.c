@@ -234,7 +234,7 @@ pz_uri_parse(const char *s, struct pz_uri *u, struct pz_err *err)
 	host = auth;
 	hostlen = authlen;
 	if (auth != NULL) {
-		/* userinfo "@": the last '@', as no unescaped '@' may be in it. */
+		/* userinfo "@": the last '@'; userinfo can't hold one. */
 		at = NULL;
 		for (i = 0; i < authlen; i++)
 			if (auth[i] == '@')
@@ -276,7 +276,8 @@ pz_uri_parse(const char *s, struct pz_uri *u, struct pz_err *err)
 	u->scheme = put(&w, s, schlen, 1);
 	if (auth != NULL) {
 		if (host != auth)
-			u->userinfo = put(&w, auth, (size_t)(host - auth) - 1, 0);
+			u->userinfo = put(&w, auth,
+			    (size_t)(host - auth) - 1, 0);
 		if (ipv6)
 			u->host = put(&w, host + 1, hostlen - 2, 1);
 		else

@@ -4,7 +4,7 @@
  * config or a message, never a crash, a leak or undefined behaviour.
  *   clang -g -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_config.c \
  *       core/config*.c core/uri.c core/buf.c core/secret.c core/err.c -lcrypto
- *   ./a.out -dict=tests/fuzz/config.dict -max_len=2048 tests/conf/good
+ *   ./a.out -dict=tests/fuzz/fuzz_config.dict -max_len=2048 tests/conf/good
  */
 #include <stddef.h>
 #include <stdint.h>

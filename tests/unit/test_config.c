@@ -149,10 +149,12 @@ test_config_missing_file_reports_like_pizauth(void **state)
 	struct pz_err err;
 
 	assert_null(pz_config_load("/nonexistent/pizauth.conf", &err));
-	assert_string_equal(err.msg, "Can't read \"/nonexistent/pizauth.conf\": "
+	assert_string_equal(err.msg,
+	    "Can't read \"/nonexistent/pizauth.conf\": "
 	    "No such file or directory (os error 2)");
 	assert_null(pz_config_load("/nonexistent/a\"b\\c\n", &err));
-	assert_string_equal(err.msg, "Can't read \"/nonexistent/a\\\"b\\\\c\\n\": "
+	assert_string_equal(err.msg,
+	    "Can't read \"/nonexistent/a\\\"b\\\\c\\n\": "
 	    "No such file or directory (os error 2)");
 }
 
@@ -533,7 +535,8 @@ test_config_secure_eq_and_fingerprint(void **state)
 
 	for (i = 0; i < sizeof(differ) / sizeof(differ[0]); i++) {
 		conf = two_accounts(differ[i][0], differ[i][1]);
-		if (pz_account_secure_eq(&conf->accounts[0], &conf->accounts[1]))
+		if (pz_account_secure_eq(&conf->accounts[0],
+		    &conf->accounts[1]))
 			fail_msg("secure_eq: '%s' vs '%s'", differ[i][0],
 			    differ[i][1]);
 		assert_int_equal(pz_account_fingerprint(&conf->accounts[0], fa),
@@ -547,7 +550,8 @@ test_config_secure_eq_and_fingerprint(void **state)
 	}
 	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
 		conf = two_accounts(same[i][0], same[i][1]);
-		if (!pz_account_secure_eq(&conf->accounts[0], &conf->accounts[1]))
+		if (!pz_account_secure_eq(&conf->accounts[0],
+		    &conf->accounts[1]))
 			fail_msg("!secure_eq: '%s' vs '%s'", same[i][0],
 			    same[i][1]);
 		assert_int_equal(pz_account_fingerprint(&conf->accounts[0], fa),
@@ -628,28 +632,29 @@ test_config_garbage_never_crashes(void **state)
 int
 main(void)
 {
+#define T(f)	cmocka_unit_test(f)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config_good_corpus_loads),
-		cmocka_unit_test(test_config_bad_corpus_matches_expected_errors),
-		cmocka_unit_test(test_config_missing_file_reports_like_pizauth),
-		cmocka_unit_test(test_config_directory_is_a_read_error),
-		cmocka_unit_test(test_config_invalid_utf8_is_a_read_error),
-		cmocka_unit_test(test_config_defaults_applied),
-		cmocka_unit_test(test_config_every_key_is_read),
-		cmocka_unit_test(test_config_login_hint_becomes_auth_uri_field),
-		cmocka_unit_test(test_config_refresh_times_account_else_global),
-		cmocka_unit_test(test_config_duplicate_account_replaces_earlier),
-		cmocka_unit_test(test_config_text_need_not_be_nul_terminated),
-		cmocka_unit_test(test_config_null_err_is_allowed),
-		cmocka_unit_test(test_config_columns_count_characters_not_bytes),
-		cmocka_unit_test(test_config_duplicate_key_reports_line_and_column),
-		cmocka_unit_test(test_config_string_escapes),
-		cmocka_unit_test(test_config_nul_outside_strings_is_a_syntax_error),
-		cmocka_unit_test(test_config_many_errors_fit_the_buffer),
-		cmocka_unit_test(test_config_listen_none),
-		cmocka_unit_test(test_config_device_flow_needs_no_auth_uri),
-		cmocka_unit_test(test_config_secure_eq_and_fingerprint),
-		cmocka_unit_test(test_config_garbage_never_crashes),
+		T(test_config_good_corpus_loads),
+		T(test_config_bad_corpus_matches_expected_errors),
+		T(test_config_missing_file_reports_like_pizauth),
+		T(test_config_directory_is_a_read_error),
+		T(test_config_invalid_utf8_is_a_read_error),
+		T(test_config_defaults_applied),
+		T(test_config_every_key_is_read),
+		T(test_config_login_hint_becomes_auth_uri_field),
+		T(test_config_refresh_times_account_else_global),
+		T(test_config_duplicate_account_replaces_earlier),
+		T(test_config_text_need_not_be_nul_terminated),
+		T(test_config_null_err_is_allowed),
+		T(test_config_columns_count_characters_not_bytes),
+		T(test_config_duplicate_key_reports_line_and_column),
+		T(test_config_string_escapes),
+		T(test_config_nul_outside_strings_is_a_syntax_error),
+		T(test_config_many_errors_fit_the_buffer),
+		T(test_config_listen_none),
+		T(test_config_device_flow_needs_no_auth_uri),
+		T(test_config_secure_eq_and_fingerprint),
+		T(test_config_garbage_never_crashes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -379,6 +379,7 @@ test_hook_runs_in_own_group_on_dev_null_with_default_signals(void **state)
 	unsigned long long sigblk = 1, sigign = 1;
 	long pid = 0, pgrp = 0;
 	char *c, *s, *p;
+	int fd;
 
 	/* What the daemon may have: blocked and ignored signals. */
 	sigemptyset(&block);
@@ -388,6 +389,11 @@ test_hook_runs_in_own_group_on_dev_null_with_default_signals(void **state)
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGTERM, &ign, &oterm);
 	sigaction(SIGPIPE, &ign, &opipe);
+	/* A descriptor without O_CLOEXEC (dup2 clears it) must not leak. */
+	fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	assert_true(fd != -1);
+	assert_int_equal(dup2(fd, 50), 50);
+	close(fd);
 
 	/*
 	 * The masks are read by exec'ing grep in the shell's process: dash
@@ -396,6 +402,8 @@ test_hook_runs_in_own_group_on_dev_null_with_default_signals(void **state)
 	c = cmd(f, "read -r s < /proc/$$/stat; echo \"$s\" > %1$s/stat; "
 	    "fds=$(readlink /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2); "
 	    "echo \"$fds\" > %1$s/fds; "
+	    "if [ -e /proc/$$/fd/50 ]; then echo open; else echo closed; fi "
+	    "> %1$s/fd50; "
 	    "exec grep -E '^Sig(Blk|Ign)' /proc/self/status > %1$s/sig");
 	log_capture(f);
 	assert_int_equal(hook_run(f->hooks, "auth_notify_cmd", c, NULL, 10,
@@ -403,6 +411,7 @@ test_hook_runs_in_own_group_on_dev_null_with_default_signals(void **state)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	sigaction(SIGTERM, &oterm, NULL);
 	sigaction(SIGPIPE, &opipe, NULL);
+	close(50);
 	event_base_dispatch(f->base);
 	free(log_release(f));
 	assert_int_equal(f->ndone, 1);
@@ -423,6 +432,11 @@ test_hook_runs_in_own_group_on_dev_null_with_default_signals(void **state)
 	s = slurp(f, "fds", NULL);
 	assert_non_null(s);
 	assert_string_equal(s, "/dev/null\n/dev/null\n/dev/null\n");
+	free(s);
+
+	s = slurp(f, "fd50", NULL);
+	assert_non_null(s);
+	assert_string_equal(s, "closed\n");
 	free(s);
 
 	s = slurp(f, "sig", NULL);
