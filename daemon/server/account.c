@@ -108,13 +108,8 @@ account_pending(struct account *a, char *state_param, char *verifier,
 int64_t
 account_expiry(const struct account *a, int64_t now, int64_t expires_in)
 {
-	uint64_t secs = expires_in >= 0 ? (uint64_t)expires_in :
-	    pz_account_refresh_at_least(a->srv->conf, a->conf);
-
-	/* Clamp absurd lifetimes rather than overflow: a century will do. */
-	if (secs > (uint64_t)100 * 365 * 24 * 3600)
-		secs = (uint64_t)100 * 365 * 24 * 3600;
-	return now + (int64_t)secs * 1000;
+	return clock_after(now, expires_in >= 0 ? (uint64_t)expires_in :
+	    pz_account_refresh_at_least(a->srv->conf, a->conf));
 }
 
 void

@@ -121,3 +121,11 @@ unknown:
 	snprintf(buf, len, "<unknown time>");
 	return buf;
 }
+
+int64_t
+clock_after(int64_t t, uint64_t secs)
+{
+	if (secs > (uint64_t)(INT64_MAX - t) / 1000)
+		return INT64_MAX;
+	return t + (int64_t)secs * 1000;
+}

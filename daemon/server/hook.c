@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT */
-/* Running user hooks: spawn, time out, reap, report; a FIFO for ordered ones. */
+/* Running user hooks: spawn, time out, reap, report; a FIFO for the ordered. */
 #include <sys/queue.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -21,7 +21,6 @@
 
 struct hook {
 	TAILQ_ENTRY(hook) entry;
-	struct hooks	*hooks;
 	char		*what;		/* the setting, for messages */
 	char		*account;	/* for messages; may be NULL */
 	char		*cmd;
@@ -104,7 +103,7 @@ hook_addenv(char **env, size_t *n, const char *name, const char *value)
 }
 
 static struct hook *
-hook_new(struct hooks *h, const char *what, const char *cmd,
+hook_new(const char *what, const char *cmd,
     const struct hook_env *env, int timeout_s)
 {
 	struct hook *hk;
@@ -112,7 +111,6 @@ hook_new(struct hooks *h, const char *what, const char *cmd,
 
 	if ((hk = calloc(1, sizeof(*hk))) == NULL)
 		return NULL;
-	hk->hooks = h;
 	hk->timeout_s = timeout_s > 0 ? timeout_s : HOOK_TIMEOUT;
 	hk->pid = -1;
 	/* Five variables at most, and the NULL. */
@@ -161,6 +159,22 @@ hook_envp(const struct hook *hk)
 	return envp;
 }
 
+/*
+ * Close every other descriptor in the child: a hook must not hold the
+ * control socket or a listener open, whatever flags they were made with.
+ */
+static int
+hook_closefrom(posix_spawn_file_actions_t *fa)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || \
+    (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	return posix_spawn_file_actions_addclosefrom_np(fa, STDERR_FILENO + 1);
+#else
+	/* Elsewhere the daemon's descriptors are all close-on-exec. */
+	return 0;
+#endif
+}
+
 /* posix_spawn's error number, or 0. */
 static int
 hook_spawn(struct hook *hk)
@@ -176,6 +190,12 @@ hook_spawn(struct hook *hk)
 	shell = getenv("SHELL");
 	if (shell == NULL || *shell == '\0')
 		shell = "/bin/sh";
+	/*
+	 * posix_spawn() reports a failed exec only where it is built on
+	 * vfork semantics; elsewhere the child just exits 127.
+	 */
+	if (access(shell, X_OK) == -1)
+		return errno;
 	argv[0] = (char *)shell;
 	argv[1] = (char *)"-c";
 	argv[2] = hk->cmd;
@@ -188,23 +208,23 @@ hook_spawn(struct hook *hk)
 	for (i = 0; i < sizeof(hook_default_signals) /
 	    sizeof(hook_default_signals[0]); i++)
 		sigaddset(&def, hook_default_signals[i]);
-	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
-		free(envp);
-		return rc;
-	}
-	if ((rc = posix_spawnattr_init(&attr)) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		free(envp);
-		return rc;
-	}
-	/* Its own group, so a timeout kills what it started too. */
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+		goto out_env;
+	if ((rc = posix_spawnattr_init(&attr)) != 0)
+		goto out_fa;
 	if ((rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO,
 	    "/dev/null", O_RDONLY, 0)) != 0 ||
 	    (rc = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO,
 	    "/dev/null", O_WRONLY, 0)) != 0 ||
 	    (rc = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO,
 	    "/dev/null", O_WRONLY, 0)) != 0 ||
-	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    (rc = hook_closefrom(&fa)) != 0)
+		goto out;
+	/*
+	 * Its own process group, so a timeout kills what it started too;
+	 * signals as a fresh process has them, not as the daemon set them.
+	 */
+	if ((rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0 ||
 	    (rc = posix_spawnattr_setpgroup(&attr, 0)) != 0 ||
 	    (rc = posix_spawnattr_setsigmask(&attr, &mask)) != 0 ||
@@ -213,7 +233,9 @@ hook_spawn(struct hook *hk)
 	rc = posix_spawn(&hk->pid, shell, &fa, &attr, argv, envp);
 out:
 	posix_spawnattr_destroy(&attr);
+out_fa:
 	posix_spawn_file_actions_destroy(&fa);
+out_env:
 	free(envp);
 	return rc;
 }
@@ -439,7 +461,7 @@ hook_run(struct hooks *h, const char *what, const char *cmd,
 
 	if (h->dying)
 		return -1;
-	if ((hk = hook_new(h, what, cmd, env, timeout_s)) == NULL) {
+	if ((hk = hook_new(what, cmd, env, timeout_s)) == NULL) {
 		log_warn("can't run %s", what != NULL ? what : "hook");
 		return -1;
 	}
@@ -460,7 +482,7 @@ hook_queue(struct hooks *h, const char *what, const char *cmd,
 
 	if (h->dying)
 		return -1;
-	if ((hk = hook_new(h, what, cmd, env, timeout_s)) == NULL) {
+	if ((hk = hook_new(what, cmd, env, timeout_s)) == NULL) {
 		log_warn("can't queue %s", what != NULL ? what : "hook");
 		return -1;
 	}

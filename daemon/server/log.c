@@ -25,7 +25,7 @@ log_init(const char *progname, int to_stderr, int verbosity)
 	log_stderr = to_stderr;
 	log_verbosity = verbosity < 0 ? 0 : verbosity;
 	if (!log_stderr)
-		openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(log_progname, LOG_PID, LOG_DAEMON);
 }
 
 void
@@ -33,7 +33,7 @@ log_to_syslog(void)
 {
 	if (log_stderr) {
 		log_stderr = 0;
-		openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(log_progname, LOG_PID, LOG_DAEMON);
 	}
 }
 

@@ -28,7 +28,7 @@ notify_pending(struct account *a)
 	    &env, HOOK_TIMEOUT, NULL, NULL);
 	a->last_notified = now;
 	timer_at(a->notify_timer,
-	    now + (int64_t)srv->conf->auth_notify_interval * 1000);
+	    clock_after(now, srv->conf->auth_notify_interval));
 }
 
 void

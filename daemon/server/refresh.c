@@ -31,13 +31,20 @@ refresh_schedule(struct account *a)
 	else if (a->refresh_token == NULL)
 		when = a->expiry;	/* nothing to do but let it lapse */
 	else {
-		before = (int64_t)pz_account_refresh_before_expiry(conf,
-		    a->conf) * 1000;
-		atleast = (int64_t)pz_account_refresh_at_least(conf,
-		    a->conf) * 1000;
-		when = a->expiry - before;
-		if (a->obtained + atleast < when)
-			when = a->obtained + atleast;
+		/* Due refresh_before_expiry before expiry, and at least every
+		 * refresh_at_least. */
+		before = clock_after(0,
+		    pz_account_refresh_before_expiry(conf, a->conf));
+		when = before < a->expiry ? a->expiry - before : 0;
+		/* A token that lives less than refresh_before_expiry would be
+		 * refreshed the moment it arrives, for ever: wait for half its
+		 * life instead. */
+		if (when < a->obtained + (a->expiry - a->obtained) / 2)
+			when = a->obtained + (a->expiry - a->obtained) / 2;
+		atleast = clock_after(a->obtained,
+		    pz_account_refresh_at_least(conf, a->conf));
+		if (atleast < when)
+			when = atleast;
 	}
 	timer_at(a->refresh_timer, when);
 }
@@ -65,12 +72,13 @@ static void
 transient(struct account *a, const char *why, int64_t retry_after)
 {
 	struct server *srv = a->srv;
-	int64_t wait = (int64_t)pz_account_refresh_retry(srv->conf, a->conf);
+	uint64_t wait = pz_account_refresh_retry(srv->conf, a->conf);
 
-	if (retry_after > wait)
-		wait = retry_after;
+	/* The provider may ask for more patience, never for less. */
+	if (retry_after > 0 && (uint64_t)retry_after > wait)
+		wait = (uint64_t)retry_after;
 	a->transient_fails++;
-	a->retry_at = clock_now() + wait * 1000;
+	a->retry_at = clock_after(clock_now(), wait);
 	log_warnx("account '%s': transient refresh error (%u in a row): %s",
 	    account_name(a), a->transient_fails, why);
 	if (srv->conf->transient_error_if_cmd != NULL &&

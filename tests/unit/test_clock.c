@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT */
-/* Unit tests for daemon/server/clock.c: boot clock, wall conversion, RFC 2822. */
+/* Unit tests for daemon/server/clock.c: boot clock, wall time, RFC 2822. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
