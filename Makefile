@@ -13,6 +13,8 @@ VERSION    := 1.1.0
 CC         ?= cc
 CFLAGS     ?= -O2 -g
 BUILD      ?= build
+# V=1 shows every command.
+Q          := $(if $(V),,@)
 
 # What every object is compiled with.  _GNU_SOURCE for SO_PEERCRED, timerfd,
 # CLOCK_BOOTTIME and explicit_bzero: the daemon is Linux-first like its users.
@@ -98,43 +100,52 @@ deps:
 
 $(BUILD)/obj/core/%.o: core/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(CORE_PC)) -MMD -MP -c $< -o $@
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(CORE_PC)) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/daemon/client/%.o: daemon/client/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(CLIENT_PC)) -MMD -MP -c $< -o $@
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(CLIENT_PC)) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/daemon/server/%.o: daemon/server/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(DAEMON_PC)) -MMD -MP -c $< -o $@
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(DAEMON_PC)) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,cmocka $(DAEMON_PC)) -MMD -MP -c $< -o $@
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,cmocka $(DAEMON_PC)) -MMD -MP -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@echo '  AR      $@'
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(DAEMON_LIB): $(DAEMON_LIB_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@echo '  AR      $@'
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # The client links the core and jansson only: `pizauth show` runs on every
 # mail fetch, and libcurl + libevent + libcrypto would triple its start-up.
 $(BUILD)/bin/pizauth: $(CLIENT_OBJ) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ \
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ \
 	  $(CLIENT_OBJ) $(CORE_LIB) $(call pc_libs,$(CLIENT_PC))
 
 $(BUILD)/bin/pizauthd: $(DAEMON_OBJ) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ \
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ \
 	  $(DAEMON_OBJ) $(CORE_LIB) $(call pc_libs,$(DAEMON_PC))
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) \
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) \
 	  $(CORE_LIB) $(call pc_libs,cmocka $(DAEMON_PC))
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/dump.h"
 #include "core/err.h"
+#include "core/json_secret.h"
 #include "core/secret.h"
 
 /*
@@ -45,34 +46,6 @@ static const unsigned char dump_key[32] = {
 	0x11, 0x33, 0xab, 0xc2, 0x61, 0x12, 0x2e, 0xcb,
 	0x64, 0x69, 0xbe, 0xdf, 0x34, 0xf6, 0x8e, 0x66,
 };
-
-/* Overwrite every string in a JSON tree before jansson frees it: tokens
- * are in there.  jansson bounds nesting depth, so recursion is bounded. */
-static void
-json_wipe(json_t *j)
-{
-	const char *key;
-	json_t *v;
-	size_t i;
-
-	if (json_is_string(j)) {
-		/* jansson owns a private copy; nothing else reads it. */
-		pz_wipe((char *)json_string_value(j), json_string_length(j));
-	} else if (json_is_object(j)) {
-		json_object_foreach(j, key, v)
-			json_wipe(v);
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			json_wipe(v);
-	}
-}
-
-static void
-json_wipe_decref(json_t *j)
-{
-	json_wipe(j);
-	json_decref(j);
-}
 
 static int
 is_fingerprint(const char *s)
@@ -216,7 +189,7 @@ entry_to_json(const struct pz_dump_entry *e, size_t i, struct pz_err *err)
 		/* json_string() also fails on text that is not UTF-8. */
 		pz_errf(err, "Dump entry %zu cannot be serialised (out of "
 		    "memory or not UTF-8)", i + 1);
-		json_wipe_decref(o);
+		pz_json_wipe_decref(o);
 		return NULL;
 	}
 	return o;
@@ -261,7 +234,7 @@ done:
 		pz_wipe(text, len);
 		free(text);
 	}
-	json_wipe_decref(root);
+	pz_json_wipe_decref(root);
 	return rv;
 }
 
@@ -392,7 +365,7 @@ pz_dump_decode(const void *data, size_t len, struct pz_dump_entry **ents,
 	rv = 0;
 done:
 	pz_dump_entries_free(es, count);
-	json_wipe_decref(root);
+	pz_json_wipe_decref(root);
 	return rv;
 }
 

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "core/json_secret.h"
 #include "core/secret.h"
 #include "core/token.h"
 
@@ -110,30 +111,6 @@ setmsg(struct pz_token_resp *r, const char *fmt, ...)
 	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
 	va_end(ap);
 	trim_utf8(r->msg);
-}
-
-/*
- * Overwrite every string in a parsed body before jansson frees it: the
- * access, refresh and ID tokens are in there.  jansson bounds nesting depth,
- * so the recursion is bounded too.
- */
-static void
-json_wipe(json_t *j)
-{
-	const char *key;
-	json_t *v;
-	size_t i;
-
-	if (json_is_string(j)) {
-		/* jansson owns a private copy; nothing else reads it. */
-		pz_wipe((char *)json_string_value(j), json_string_length(j));
-	} else if (json_is_object(j)) {
-		json_object_foreach(j, key, v)
-			json_wipe(v);
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			json_wipe(v);
-	}
 }
 
 /* RFC 6749 appendix A.12 and A.17: tokens are 1*VSCHAR.  Anything else
@@ -416,7 +393,7 @@ pz_token_parse(long http_status, const char *retry_after, const char *body,
 		out->outcome = PZ_TOKEN_PERMANENT;
 		setmsg(out, "HTTP %ld", http_status);
 	}
-	json_wipe(root);
+	pz_json_wipe(root);
 	json_decref(root);
 	return out->outcome;
 }

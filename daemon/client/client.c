@@ -47,6 +47,12 @@ client_getopt(int argc, char **argv, const char *extra,
 	return optind;
 }
 
+void
+client_opt_flag(int opt, const char *arg, void *ctx)
+{
+	*(int *)ctx = 1;
+}
+
 int
 client_call(const char *req, size_t reqlen, struct pz_buf *reply)
 {

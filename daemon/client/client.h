@@ -35,6 +35,8 @@ int	client_usage(void);
  * index of the first operand, or -1 after printing usage. */
 int	client_getopt(int argc, char **argv, const char *extra,
 	    void (*on_opt)(int opt, const char *arg, void *ctx), void *ctx);
+/* An on_opt for client_getopt() that sets the int at ctx (e.g. -u). */
+void	client_opt_flag(int opt, const char *arg, void *ctx);
 /* Print a message the way pizauth's client reports errors, return 1. */
 int	client_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Send req to the daemon and put the whole reply in reply.  On failure

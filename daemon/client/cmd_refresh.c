@@ -3,12 +3,6 @@
 #include "core/ctl.h"
 #include "daemon/client/client.h"
 
-static void
-opt_u(int c, const char *arg, void *ctx)
-{
-	*(int *)ctx = 1;
-}
-
 static int
 cmd_refresh(int argc, char **argv)
 {
@@ -16,7 +10,7 @@ cmd_refresh(int argc, char **argv)
 	struct pz_ctl_msg m;
 	int nourl = 0, i, rc;
 
-	if ((i = client_getopt(argc, argv, "u", opt_u, &nourl)) == -1 ||
+	if ((i = client_getopt(argc, argv, "u", client_opt_flag, &nourl)) == -1 ||
 	    argc - i != 1)
 		return client_usage();
 	if (pz_buf_printf(&req, "refresh:%s %s",

@@ -5,12 +5,6 @@
 #include "core/ctl.h"
 #include "daemon/client/client.h"
 
-static void
-opt_u(int c, const char *arg, void *ctx)
-{
-	*(int *)ctx = 1;
-}
-
 static int
 cmd_show(int argc, char **argv)
 {
@@ -18,7 +12,7 @@ cmd_show(int argc, char **argv)
 	struct pz_ctl_msg m;
 	int nourl = 0, i, rc;
 
-	if ((i = client_getopt(argc, argv, "u", opt_u, &nourl)) == -1 ||
+	if ((i = client_getopt(argc, argv, "u", client_opt_flag, &nourl)) == -1 ||
 	    argc - i != 1)
 		return client_usage();
 	if (pz_buf_printf(&req, "showtoken:%s %s",

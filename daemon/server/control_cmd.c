@@ -87,22 +87,30 @@ reply_pending(const struct account *a, int withurl, struct pz_buf *reply)
 	pz_buf_printf(reply, "pending:%s", withurl ? a->url : "");
 }
 
+/* Begin (or begin again) authorising a and answer with its URL. */
+static enum ctl_result
+start_auth(struct account *a, int withurl, struct pz_buf *reply)
+{
+	struct pz_err err;
+
+	if (authflow_start(a, &err) == -1)
+		return reply_error(reply, "%s", err.msg);
+	reply_pending(a, withurl, reply);
+	return CTL_REPLY;
+}
+
 static enum ctl_result
 cmd_showtoken(struct server *srv, const struct pz_ctl_msg *m,
     struct pz_buf *reply)
 {
 	struct account *a;
-	struct pz_err err;
 	int withurl;
 
 	if ((a = url_and_account(srv, m, &withurl, reply)) == NULL)
 		return CTL_REPLY;
 	switch (a->state) {
 	case TOK_EMPTY:
-		if (authflow_start(a, &err) == -1)
-			return reply_error(reply, "%s", err.msg);
-		reply_pending(a, withurl, reply);
-		break;
+		return start_auth(a, withurl, reply);
 	case TOK_PENDING:
 		reply_pending(a, withurl, reply);
 		break;
@@ -128,7 +136,6 @@ cmd_refresh(struct server *srv, const struct pz_ctl_msg *m,
     struct pz_buf *reply)
 {
 	struct account *a;
-	struct pz_err err;
 	int withurl;
 
 	if ((a = url_and_account(srv, m, &withurl, reply)) == NULL)
@@ -138,10 +145,7 @@ cmd_refresh(struct server *srv, const struct pz_ctl_msg *m,
 		pz_buf_puts(reply, "scheduled:");
 		return CTL_REPLY;
 	}
-	if (authflow_start(a, &err) == -1)
-		return reply_error(reply, "%s", err.msg);
-	reply_pending(a, withurl, reply);
-	return CTL_REPLY;
+	return start_auth(a, withurl, reply);
 }
 
 static enum ctl_result
