@@ -148,6 +148,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
 	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) \
 	  $(CORE_LIB) $(call pc_libs,cmocka $(DAEMON_PC))
 
+# Keep objects make considers intermediate (unit test objects).
+.SECONDARY:
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # ---- tests -------------------------------------------------------------
