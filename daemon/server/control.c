@@ -23,18 +23,18 @@ struct control {
 	struct server		*srv;
 	struct evconnlistener	*listener;
 	struct event		*resume;	/* accept again after EMFILE */
-	struct conn		*conns;		/* open connections */
+	struct ctl_conn		*conns;		/* open connections */
 };
 
-struct conn {
+struct ctl_conn {
 	struct control		*ctl;
 	struct bufferevent	*bev;
 	int			 shutdown_after;
-	struct conn		*prev, *next;
+	struct ctl_conn		*prev, *next;
 };
 
 static void
-conn_free(struct conn *c)
+conn_free(struct ctl_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 
@@ -59,7 +59,20 @@ conn_free(struct conn *c)
 static void
 on_written(struct bufferevent *bev, void *arg)
 {
-	struct conn *c = arg;
+	struct ctl_conn *c = arg;
+	struct server *srv = c->ctl->srv;
+	int stop = c->shutdown_after;
+
+	conn_free(c);
+	if (stop)
+		server_shutdown(srv);
+}
+
+/* The client went away (or stopped reading) before taking its reply. */
+static void
+on_write_error(struct bufferevent *bev, short what, void *arg)
+{
+	struct ctl_conn *c = arg;
 	struct server *srv = c->ctl->srv;
 	int stop = c->shutdown_after;
 
@@ -69,43 +82,73 @@ on_written(struct bufferevent *bev, void *arg)
 }
 
 static void
-reply_and_close(struct conn *c, const struct pz_buf *reply)
+write_and_close(struct ctl_conn *c, const char *data, size_t len)
 {
+	struct timeval tv = { CONTROL_READ_TIMEOUT_S, 0 };
+
 	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setcb(c->bev, NULL, on_written, NULL, c);
-	if (reply->len == 0 || bufferevent_write(c->bev, reply->data,
-	    reply->len) == -1) {
+	bufferevent_setcb(c->bev, NULL, on_written, on_write_error, c);
+	/* A client that never reads must not hold the connection for ever. */
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	if (len == 0 || bufferevent_write(c->bev, data, len) == -1)
 		on_written(c->bev, c);
-		return;
-	}
+}
+
+static void
+reply_and_close(struct ctl_conn *c, const struct pz_buf *reply)
+{
+	write_and_close(c, reply->data, reply->len);
+}
+
+void
+control_answer(struct ctl_conn *c, const char *reply, size_t len)
+{
+	write_and_close(c, reply, len);
 }
 
 /* The whole request is in: answer it. */
 static void
-answer(struct conn *c)
+answer(struct ctl_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct pz_buf reply = PZ_BUF_INIT;
 	size_t len = evbuffer_get_length(in);
 	const char *req = (const char *)evbuffer_pullup(in, (ev_ssize_t)len);
 
+	enum ctl_result result;
+
 	if (len > 0 && req == NULL) {
 		pz_buf_puts(&reply, "error:Out of memory");
-	} else if (control_dispatch(c->ctl->srv, len > 0 ? req : "", len,
-	    &reply) == CTL_REPLY_SHUTDOWN)
-		c->shutdown_after = 1;
+		reply_and_close(c, &reply);
+		pz_buf_clear(&reply);
+		return;
+	}
+	result = control_dispatch(c->ctl->srv, c, len > 0 ? req : "", len,
+	    &reply);
 	/* Wipe the request now: restore requests carry tokens. */
-	if (len > 0 && req != NULL)
+	if (len > 0)
 		explicit_bzero((void *)req, len);
 	evbuffer_drain(in, len);
-	reply_and_close(c, &reply);
+	switch (result) {
+	case CTL_DEFERRED:
+		/* Nothing more to read; the owner bounds the wait. */
+		bufferevent_disable(c->bev, EV_READ);
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
+		break;
+	case CTL_REPLY_SHUTDOWN:
+		c->shutdown_after = 1;
+		/* FALLTHROUGH */
+	case CTL_REPLY:
+		reply_and_close(c, &reply);
+		break;
+	}
 	pz_buf_clear(&reply);
 }
 
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
-	struct conn *c = arg;
+	struct ctl_conn *c = arg;
 	struct pz_buf reply = PZ_BUF_INIT;
 
 	if (evbuffer_get_length(bufferevent_get_input(bev)) >
@@ -120,7 +163,7 @@ on_read(struct bufferevent *bev, void *arg)
 static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
-	struct conn *c = arg;
+	struct ctl_conn *c = arg;
 	struct pz_buf reply = PZ_BUF_INIT;
 
 	if (what & BEV_EVENT_EOF) {
@@ -154,7 +197,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct control *ctl = arg;
 	struct timeval tv = { CONTROL_READ_TIMEOUT_S, 0 };
-	struct conn *c;
+	struct ctl_conn *c;
 
 	if (!peer_is_us(fd)) {
 		log_warnx("control: connection from another user refused");

@@ -21,17 +21,26 @@ struct control	*control_new(struct server *srv, const char *path,
 		    struct pz_err *err);
 void		 control_free(struct control *c);
 
+struct ctl_conn;
+
 /*
- * What a command handler does with a request (control_cmd.c): fill reply
- * and return CTL_REPLY, or CTL_REPLY_SHUTDOWN to stop the daemon once the
- * reply is written.
+ * What a command handler (control_cmd.c) does with a request: fill reply
+ * and return CTL_REPLY; or CTL_REPLY_SHUTDOWN to stop the daemon once the
+ * reply is written; or keep conn and return CTL_DEFERRED, answering later
+ * with control_answer() (a waiting `show -w`, a remote revocation, a device
+ * authorisation request).  A deferred connection has no read timeout: its
+ * owner bounds the wait.
  */
 enum ctl_result {
 	CTL_REPLY,
 	CTL_REPLY_SHUTDOWN,
+	CTL_DEFERRED,
 };
 
-enum ctl_result	 control_dispatch(struct server *srv, const char *req,
-		    size_t len, struct pz_buf *reply);
+enum ctl_result	 control_dispatch(struct server *srv, struct ctl_conn *conn,
+		    const char *req, size_t len, struct pz_buf *reply);
+/* Answer a deferred request; conn is gone afterwards. */
+void		 control_answer(struct ctl_conn *conn, const char *reply,
+		    size_t len);
 
 #endif

@@ -20,7 +20,7 @@
 /* Names longer than this in an error reply are cut. */
 #define ECHO_MAX	64
 
-typedef enum ctl_result (*ctl_handler)(struct server *,
+typedef enum ctl_result (*ctl_handler)(struct server *, struct ctl_conn *,
     const struct pz_ctl_msg *, struct pz_buf *);
 
 struct ctl_cmd {
@@ -100,8 +100,8 @@ start_auth(struct account *a, int withurl, struct pz_buf *reply)
 }
 
 static enum ctl_result
-cmd_showtoken(struct server *srv, const struct pz_ctl_msg *m,
-    struct pz_buf *reply)
+cmd_showtoken(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	struct account *a;
 	int withurl;
@@ -132,8 +132,8 @@ cmd_showtoken(struct server *srv, const struct pz_ctl_msg *m,
 }
 
 static enum ctl_result
-cmd_refresh(struct server *srv, const struct pz_ctl_msg *m,
-    struct pz_buf *reply)
+cmd_refresh(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	struct account *a;
 	int withurl;
@@ -149,8 +149,8 @@ cmd_refresh(struct server *srv, const struct pz_ctl_msg *m,
 }
 
 static enum ctl_result
-cmd_revoke(struct server *srv, const struct pz_ctl_msg *m,
-    struct pz_buf *reply)
+cmd_revoke(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	struct account *a;
 	char echo[ECHO_MAX + 1];
@@ -165,8 +165,8 @@ cmd_revoke(struct server *srv, const struct pz_ctl_msg *m,
 }
 
 static enum ctl_result
-cmd_reload(struct server *srv, const struct pz_ctl_msg *m,
-    struct pz_buf *reply)
+cmd_reload(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	struct pz_err err;
 
@@ -177,7 +177,8 @@ cmd_reload(struct server *srv, const struct pz_ctl_msg *m,
 }
 
 static enum ctl_result
-cmd_dump(struct server *srv, const struct pz_ctl_msg *m, struct pz_buf *reply)
+cmd_dump(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	struct pz_err err;
 
@@ -187,8 +188,8 @@ cmd_dump(struct server *srv, const struct pz_ctl_msg *m, struct pz_buf *reply)
 }
 
 static enum ctl_result
-cmd_restore(struct server *srv, const struct pz_ctl_msg *m,
-    struct pz_buf *reply)
+cmd_restore(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	struct pz_err err;
 
@@ -199,7 +200,8 @@ cmd_restore(struct server *srv, const struct pz_ctl_msg *m,
 }
 
 static enum ctl_result
-cmd_info(struct server *srv, const struct pz_ctl_msg *m, struct pz_buf *reply)
+cmd_info(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	char http[16] = "none", https[16] = "none", *s;
 	json_t *j;
@@ -262,8 +264,8 @@ cmp_str(const void *a, const void *b)
 }
 
 static enum ctl_result
-cmd_status(struct server *srv, const struct pz_ctl_msg *m,
-    struct pz_buf *reply)
+cmd_status(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	char **lines;
 	size_t i;
@@ -291,8 +293,8 @@ cmd_status(struct server *srv, const struct pz_ctl_msg *m,
 }
 
 static enum ctl_result
-cmd_shutdown(struct server *srv, const struct pz_ctl_msg *m,
-    struct pz_buf *reply)
+cmd_shutdown(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	log_info("shutdown requested");
 	return CTL_REPLY_SHUTDOWN;
@@ -311,8 +313,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 };
 
 enum ctl_result
-control_dispatch(struct server *srv, const char *req, size_t len,
-    struct pz_buf *reply)
+control_dispatch(struct server *srv, struct ctl_conn *conn, const char *req,
+    size_t len, struct pz_buf *reply)
 {
 	struct pz_ctl_msg m;
 	char echo[ECHO_MAX + 1];
@@ -328,7 +330,7 @@ control_dispatch(struct server *srv, const char *req, size_t len,
 		if (ctl_cmds[i].no_body && m.bodylen != 0)
 			return reply_error(reply, "Malformed request");
 		log_debug("control: %s", ctl_cmds[i].name);
-		return ctl_cmds[i].fn(srv, &m, reply);
+		return ctl_cmds[i].fn(srv, conn, &m, reply);
 	}
 	echo_safe(echo, sizeof(echo), m.head, m.headlen);
 	return reply_error(reply, "Unknown command '%s'", echo);
