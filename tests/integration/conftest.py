@@ -33,7 +33,13 @@ def pz(request, provider):
     if provider.violations and not provider.allow_violations:
         problems.append("fake provider saw protocol violations:\n  " +
                         "\n  ".join(provider.violations))
-    leaks = h.leaked()
+    if h.final_rc not in (None, 0):
+        problems.append(f"daemon exit status after shutdown: {h.final_rc}")
+    sanitizer = h.sanitizer_reports()
+    if sanitizer:
+        problems.append("sanitizer reports in the daemon log:\n  " +
+                        "\n  ".join(sanitizer))
+    leaks = h.final_leaks
     if leaks:
         problems.append("secrets leaked: " + "; ".join(leaks))
     if problems:

@@ -12,9 +12,10 @@ record of requests.  Every wait is bounded; at teardown every process that
 carries this test's marker in its environment (the daemon, a daemonised
 server, hooks) is killed.
 
-At teardown each test also checks two things that must always hold: the
-fake provider saw no protocol violation, and no code or token the provider
-issued appears in the daemon's log or in anything a hook recorded.
+At teardown each test also checks what must always hold: the fake
+provider saw no protocol violation; no code or token the provider issued
+appears in the daemon's log or in anything a hook recorded; a daemon asked
+to shut down exited 0; and the log has no sanitizer report (SANITIZE=1).
 """
 
 import email.utils
@@ -328,6 +329,8 @@ class Pizauth:
         self.proc = None
         self.recorded_files = []
         self.final_log = None
+        self.final_leaks = []
+        self.final_rc = None
         self.extra_env = {}
 
     # -- environment and files
@@ -551,16 +554,25 @@ class Pizauth:
                     found.append(f"{s[:8]}... in {name}")
         return found
 
+    def sanitizer_reports(self):
+        """Sanitizer findings in the log (a SANITIZE=1 build)."""
+        return [l for l in self.log().splitlines()
+                if re.search(r"ERROR: (Address|Leak)Sanitizer|"
+                             r"runtime error:", l)]
+
     def close(self):
+        """Stop everything; remember the daemon's exit status when it was
+        asked to stop here, the log and any leaks."""
         try:
             if self.alive():
                 try:
-                    self.stop(timeout=3)
+                    self.final_rc = self.stop(timeout=3)
                 except AssertionError:
-                    pass
+                    self.final_rc = "still running 3s after shutdown"
         finally:
             self.kill()
             self.kill_marked()
+            self.final_leaks = self.leaked()
             self.final_log = self.log()
             shutil.rmtree(self.dir, ignore_errors=True)
 

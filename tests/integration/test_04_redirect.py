@@ -34,9 +34,7 @@ class TestRedirect:
             urllib.parse.urlsplit(url).query))["state"]
         base = redirect_base(pz)
         for path in ("favicon.ico", "", "?code=abc",
-                     "?state=" + urllib.parse.quote(state),
-                     "?error=access_denied&state=" +
-                     urllib.parse.quote(state)):
+                     "?state=" + urllib.parse.quote(state)):
             r = http_get(base + path)
             assert r.status == 404, (path, r)
         assert provider.token_requests() == []
@@ -144,3 +142,21 @@ class TestRedirect:
         [t] = provider.token_requests()
         assert t.f("code") == "forged"
         assert pz.run("show", "acct").rc == 1
+
+    # A provider's error redirect (RFC 6749 4.1.2.1) tells the user why;
+    # no token request is made.
+    def test_04_10_provider_error_redirect(self, pz, provider):
+        pz.write_config()
+        pz.start()
+        url = pz.pending_url()
+        state = dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(url).query))["state"]
+        r = http_get(redirect_base(pz) + "?error=access_denied&state=" +
+                     urllib.parse.quote(state))
+        assert r.status in (200, 400, 404), r
+        assert SUCCESS_PAGE not in r.text, r
+        if r.status == 200:
+            assert "access_denied" in r.text, r
+        assert provider.token_requests() == []
+        assert pz.run("show", "acct").rc == 1
+        assert pz.alive()
