@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT */
 /* Accounts and their token state machine (transitions in account.h). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/config.h"
 #include "core/secret.h"
 #include "daemon/server/account.h"
 #include "daemon/server/clock.h"
+#include "daemon/server/device.h"
 #include "daemon/server/hook.h"
 #include "daemon/server/http.h"
 #include "daemon/server/log.h"
@@ -14,6 +16,7 @@
 #include "daemon/server/refresh.h"
 #include "daemon/server/server.h"
 #include "daemon/server/timer.h"
+#include "daemon/server/wait.h"
 
 struct account *
 account_new(struct server *srv, const struct pz_account *conf)
@@ -28,7 +31,9 @@ account_new(struct server *srv, const struct pz_account *conf)
 	a->last_notified = a->last_refresh_attempt = a->retry_at = -1;
 	a->refresh_timer = timer_new(srv->base, refresh_timer_fired, a);
 	a->notify_timer = timer_new(srv->base, notify_timer_fired, a);
-	if (a->refresh_timer == NULL || a->notify_timer == NULL) {
+	a->poll_timer = timer_new(srv->base, device_poll_fired, a);
+	if (a->refresh_timer == NULL || a->notify_timer == NULL ||
+	    a->poll_timer == NULL) {
 		account_free(a);
 		return NULL;
 	}
@@ -60,10 +65,16 @@ leave_pending(struct account *a)
 	}
 	pz_secret_free(a->state_param);
 	pz_secret_free(a->verifier);
+	pz_secret_free(a->device_code);
 	free(a->url);
-	a->state_param = a->verifier = a->url = NULL;
+	free(a->user_code);
+	free(a->notify_url);
+	a->state_param = a->verifier = a->device_code = NULL;
+	a->url = a->user_code = a->notify_url = NULL;
+	a->poll_interval = a->device_expiry = 0;
 	a->last_notified = -1;
 	timer_cancel(a->notify_timer);
+	timer_cancel(a->poll_timer);
 }
 
 /* Forget everything of the ACTIVE state but the refresh token. */
@@ -103,6 +114,26 @@ account_pending(struct account *a, char *state_param, char *verifier,
 	a->url = url;
 	a->state = TOK_PENDING;
 	notify_pending(a);
+	wait_update(a);
+}
+
+void
+account_pending_device(struct account *a, char *device_code, char *user_code,
+    char *url, char *notify_url, int64_t interval, int64_t expires_in)
+{
+	int64_t now = clock_now();
+
+	account_clear(a, NULL);
+	a->device_code = device_code;
+	a->user_code = user_code;
+	a->url = url;
+	a->notify_url = notify_url;
+	a->poll_interval = interval;
+	a->device_expiry = clock_after(now, (uint64_t)expires_in);
+	a->state = TOK_PENDING;
+	notify_pending(a);
+	device_poll_schedule(a);
+	wait_update(a);
 }
 
 int64_t
@@ -127,9 +158,18 @@ account_activate(struct account *a, char *access_token, char *refresh_token,
 	a->obtained = obtained;
 	a->expiry = expiry;
 	a->state = TOK_ACTIVE;
+	account_set_error(a, NULL);
 	if (event != NULL)
 		notify_token_event(a->srv, account_name(a), event);
 	refresh_schedule(a);
+	wait_update(a);
+}
+
+void
+account_set_error(struct account *a, const char *msg)
+{
+	free(a->last_error);
+	a->last_error = msg != NULL ? strdup(msg) : NULL;
 }
 
 int
@@ -143,8 +183,11 @@ account_free(struct account *a)
 {
 	if (a == NULL)
 		return;
+	wait_free_all(a);
 	account_clear(a, NULL);
+	account_set_error(a, NULL);
 	timer_free(a->refresh_timer);
 	timer_free(a->notify_timer);
+	timer_free(a->poll_timer);
 	free(a);
 }

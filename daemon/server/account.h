@@ -38,6 +38,7 @@ struct http_req;
 struct pz_account;
 struct server;
 struct timer;
+struct waiter;
 
 enum tokstate {
 	TOK_EMPTY,
@@ -67,9 +68,19 @@ struct account {
 	int64_t			 retry_at;	/* -1: on the normal schedule */
 	int			 judging;	/* transient_error_if_cmd runs */
 
+	/* TOK_PENDING through the device flow (RFC 8628) */
+	char			*device_code;
+	char			*user_code;
+	char			*notify_url;	/* verification_uri(_complete) */
+	int64_t			 poll_interval;	/* seconds */
+	int64_t			 device_expiry;	/* boot ms */
+
+	char			*last_error;	/* for status; NULL if none */
+	struct waiter		*waiters;	/* control clients waiting */
 	struct http_req		*req;		/* token request in flight */
 	struct timer		*refresh_timer;
 	struct timer		*notify_timer;
+	struct timer		*poll_timer;	/* device flow */
 };
 
 struct account	*account_new(struct server *srv, const struct pz_account *conf);
@@ -80,6 +91,12 @@ void		 account_clear(struct account *a, const char *event);
 /* -> PENDING, taking ownership of the three strings; notifies the user. */
 void		 account_pending(struct account *a, char *state_param,
 		    char *verifier, char *url);
+/* -> PENDING through the device flow, taking ownership of the strings:
+ * url is what `show` prints (verification URI and user code), notify_url
+ * what auth_notify_cmd gets. */
+void		 account_pending_device(struct account *a, char *device_code,
+		    char *user_code, char *url, char *notify_url,
+		    int64_t interval, int64_t expires_in);
 /*
  * -> ACTIVE, taking ownership of the strings.  A NULL refresh_token with
  * keep_refresh set keeps the current one (a refresh response without
@@ -93,6 +110,8 @@ void		 account_activate(struct account *a, char *access_token,
  * seconds (-1: it did not say) expires: refresh_at_least governs then. */
 int64_t		 account_expiry(const struct account *a, int64_t now,
 		    int64_t expires_in);
+/* Remember msg as the account's last error (NULL clears it). */
+void		 account_set_error(struct account *a, const char *msg);
 /* The account's name. */
 const char	*account_name(const struct account *a);
 /* Is the access token still valid now? */

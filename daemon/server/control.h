@@ -39,6 +39,11 @@ enum ctl_result {
 
 enum ctl_result	 control_dispatch(struct server *srv, struct ctl_conn *conn,
 		    const char *req, size_t len, struct pz_buf *reply);
+/* What `showtoken` answers for a now (starting an authorisation or a
+ * refresh if that is what it takes). */
+struct account;
+void		 control_token_reply(struct account *a, int withurl,
+		    struct pz_buf *reply);
 /* Answer a deferred request; conn is gone afterwards. */
 void		 control_answer(struct ctl_conn *conn, const char *reply,
 		    size_t len);

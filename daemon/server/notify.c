@@ -23,7 +23,8 @@ notify_pending(struct account *a)
 	if (srv->conf->auth_notify_cmd == NULL)
 		return;
 	env.account = account_name(a);
-	env.url = a->url;
+	env.url = a->notify_url != NULL ? a->notify_url : a->url;
+	env.user_code = a->user_code;
 	hook_run(srv->hooks, "auth_notify_cmd", srv->conf->auth_notify_cmd,
 	    &env, HOOK_TIMEOUT, NULL, NULL);
 	a->last_notified = now;

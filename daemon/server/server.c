@@ -18,6 +18,7 @@
 #include "daemon/server/log.h"
 #include "daemon/server/redirect.h"
 #include "daemon/server/refresh.h"
+#include "daemon/server/revoke.h"
 #include "daemon/server/server.h"
 #include "daemon/server/tls.h"
 
@@ -218,12 +219,15 @@ server_free(struct server *srv)
 
 	if (srv == NULL)
 		return;
-	control_free(srv->control);
+	/* Accounts answer their waiting clients before the control socket
+	 * goes, and take nothing of it with them. */
+	revoke_free_all(srv);
 	if (srv->accounts != NULL) {
 		for (i = 0; i < srv->naccounts; i++)
 			account_free(srv->accounts[i]);
 		free(srv->accounts);
 	}
+	control_free(srv->control);
 	redirect_free(srv->redirect_http);
 	redirect_free(srv->redirect_https);
 	http_free(srv->http);

@@ -19,6 +19,7 @@ struct hooks;
 struct http;
 struct pz_config;
 struct redirect;
+struct revocation;
 
 struct server {
 	struct event_base	*base;
@@ -38,6 +39,7 @@ struct server {
 	int			 http_port;	/* -1 when off */
 	int			 https_port;
 	char			*https_pubkey;	/* NULL when off */
+	struct revocation	*revocations;	/* remote revocations in flight */
 
 	struct event		*ev_sigterm;
 	struct event		*ev_sigint;

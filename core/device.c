@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/* Parsing the device authorization response (RFC 8628 3.2). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/device.h"
+#include "core/json_secret.h"
+#include "core/secret.h"
+#include "core/token.h"
+
+/* A non-empty string member, copied, or NULL. */
+static char *
+string_member(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL && *s != '\0' ? strdup(s) : NULL;
+}
+
+/* A positive integer member (providers also send numeric strings), or
+ * def. */
+static int64_t
+int_member(json_t *o, const char *key, int64_t def)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+	char *end;
+	long long n;
+
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		return json_integer_value(v) > PZ_TOKEN_SECS_MAX ?
+		    PZ_TOKEN_SECS_MAX : json_integer_value(v);
+	if ((s = json_string_value(v)) != NULL) {
+		n = strtoll(s, &end, 10);
+		if (*s != '\0' && *end == '\0' && n > 0)
+			return n > PZ_TOKEN_SECS_MAX ? PZ_TOKEN_SECS_MAX : n;
+	}
+	return def;
+}
+
+int
+pz_device_parse(long http_status, const char *body, size_t len,
+    struct pz_device_resp *out, struct pz_err *err)
+{
+	struct pz_token_resp tr = PZ_TOKEN_RESP_INIT;
+	json_t *root;
+
+	memset(out, 0, sizeof(*out));
+	root = body != NULL && len <= PZ_TOKEN_BODY_MAX ?
+	    json_loadb(body, len, 0, NULL) : NULL;
+	if (http_status < 200 || http_status > 299 || !json_is_object(root) ||
+	    json_object_get(root, "error") != NULL) {
+		/* The token module already words errors and bodies well. */
+		pz_token_parse(http_status, NULL, body, len, &tr);
+		pz_errf(err, "Device authorisation request failed: %s",
+		    tr.msg);
+		pz_token_resp_clear(&tr);
+		pz_json_wipe_decref(root);
+		return -1;
+	}
+	out->device_code = string_member(root, "device_code");
+	out->user_code = string_member(root, "user_code");
+	if ((out->verification_uri = string_member(root,
+	    "verification_uri")) == NULL)
+		out->verification_uri = string_member(root,
+		    "verification_url");	/* Google's spelling */
+	out->verification_uri_complete = string_member(root,
+	    "verification_uri_complete");
+	out->expires_in = int_member(root, "expires_in", 0);
+	out->interval = int_member(root, "interval",
+	    PZ_DEVICE_INTERVAL_DEFAULT);
+	pz_json_wipe_decref(root);
+	if (out->device_code == NULL || out->user_code == NULL ||
+	    out->verification_uri == NULL || out->expires_in <= 0) {
+		pz_device_resp_clear(out);
+		return pz_errf(err, "Device authorisation response lacks "
+		    "device_code, user_code, verification_uri or expires_in");
+	}
+	return 0;
+}
+
+void
+pz_device_resp_clear(struct pz_device_resp *r)
+{
+	pz_secret_free(r->device_code);
+	free(r->user_code);
+	free(r->verification_uri);
+	free(r->verification_uri_complete);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/*
+ * The control commands that hand out tokens: pizauth's showtoken and
+ * refresh, and ours: showtoken_wait (`show -w`) and showtoken_match (an
+ * adapter asking by user and host).
+ *
+ *   showtoken:withurl|withouturl ACCOUNT
+ *   showtoken_wait:withurl|withouturl SECS ACCOUNT
+ *   showtoken_match:withurl|withouturl SECS\nuser=USER\nhost=HOST
+ *   refresh:withurl|withouturl ACCOUNT
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/ctl.h"
+#include "daemon/server/account.h"
+#include "daemon/server/authflow.h"
+#include "daemon/server/control.h"
+#include "daemon/server/control_p.h"
+#include "daemon/server/device.h"
+#include "daemon/server/match.h"
+#include "daemon/server/refresh.h"
+#include "daemon/server/server.h"
+#include "daemon/server/wait.h"
+
+/* How long a `show` waits for the provider to issue a device code. */
+#define DEVICE_CODE_WAIT_S	40
+
+enum token_answer {
+	TA_TOKEN,	/* reply holds access_token: */
+	TA_PENDING,	/* reply holds pending: */
+	TA_NEEDS_URL,	/* nothing yet: a device code is being requested */
+	TA_EXPIRED,	/* reply holds the "has expired" error */
+	TA_ERROR,	/* reply holds another error */
+};
+
+/* A word of the body at *p (up to a space or newline); advances *p. */
+static int
+next_word(const char **p, const char *end, const char **w, size_t *len)
+{
+	const char *s = *p;
+
+	*w = s;
+	while (s < end && *s != ' ' && *s != '\n')
+		s++;
+	*len = (size_t)(s - *w);
+	if (s < end)
+		s++;
+	*p = s;
+	return *len > 0 ? 0 : -1;
+}
+
+static int
+is_withurl(const char *w, size_t len)
+{
+	return len == 7 && memcmp(w, "withurl", 7) == 0;
+}
+
+static int
+parse_secs(const char *w, size_t len, unsigned *secs)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	if (len == 0 || len > 9)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (w[i] < '0' || w[i] > '9')
+			return -1;
+		n = n * 10 + (unsigned long)(w[i] - '0');
+	}
+	*secs = n > WAIT_MAX_S ? WAIT_MAX_S : (unsigned)n;
+	return 0;
+}
+
+static struct account *
+named_account(struct server *srv, const char *name, size_t len,
+    struct pz_buf *reply)
+{
+	struct account *a;
+	char echo[ECHO_MAX + 1];
+
+	if ((a = server_account(srv, name, len)) == NULL) {
+		echo_safe(echo, sizeof(echo), name, len);
+		reply_error(reply, "No account '%s'", echo);
+	}
+	return a;
+}
+
+/* Begin (or begin again) authorising a. */
+static enum token_answer
+start_auth(struct account *a, int withurl, struct pz_buf *reply)
+{
+	struct pz_err err;
+
+	if (a->conf->device_auth_uri != NULL) {
+		if (device_start(a, &err) == -1) {
+			reply_error(reply, "%s", err.msg);
+			return TA_ERROR;
+		}
+		return TA_NEEDS_URL;
+	}
+	if (authflow_start(a, &err) == -1) {
+		reply_error(reply, "%s", err.msg);
+		return TA_ERROR;
+	}
+	pz_buf_printf(reply, "pending:%s", withurl ? a->url : "");
+	return TA_PENDING;
+}
+
+/* What showtoken answers for a now. */
+static enum token_answer
+token_answer(struct account *a, int withurl, struct pz_buf *reply)
+{
+	switch (a->state) {
+	case TOK_EMPTY:
+		if (device_requesting(a))
+			return TA_NEEDS_URL;
+		return start_auth(a, withurl, reply);
+	case TOK_PENDING:
+		pz_buf_printf(reply, "pending:%s", withurl ? a->url : "");
+		return TA_PENDING;
+	case TOK_ACTIVE:
+		break;
+	}
+	if (account_token_valid(a)) {
+		pz_buf_printf(reply, "access_token:%s", a->access_token);
+		return TA_TOKEN;
+	}
+	/* Start a refresh, unless one waits out a transient error: `show`
+	 * runs on every mail fetch and must not hammer a provider that is
+	 * down. */
+	if (a->retry_at < 0)
+		refresh_now(a);
+	if (a->last_error != NULL)
+		reply_error(reply, "Access token has expired and refreshing "
+		    "has not yet succeeded (%s)", a->last_error);
+	else
+		reply_error(reply, "Access token has expired and refreshing "
+		    "has not yet succeeded");
+	return TA_EXPIRED;
+}
+
+void
+control_token_reply(struct account *a, int withurl, struct pz_buf *reply)
+{
+	if (token_answer(a, withurl, reply) == TA_NEEDS_URL)
+		reply_error(reply, "Still waiting for the provider to issue "
+		    "a device code");
+}
+
+/* Answer now, or wait up to secs for a token (0: only for a device code,
+ * which `show` cannot do without). */
+static enum ctl_result
+answer_or_wait(struct account *a, struct ctl_conn *conn, int withurl,
+    unsigned secs, struct pz_buf *reply)
+{
+	enum token_answer ta = token_answer(a, withurl, reply);
+
+	if (ta == TA_TOKEN || ta == TA_ERROR)
+		return CTL_REPLY;
+	if (secs == 0 && ta != TA_NEEDS_URL)
+		return CTL_REPLY;
+	pz_buf_clear(reply);
+	if (wait_add(a, conn, secs > 0 ? WAIT_TOKEN : WAIT_URL, withurl,
+	    secs > 0 ? secs : DEVICE_CODE_WAIT_S) == -1)
+		return reply_error(reply, "Out of memory");
+	return CTL_DEFERRED;
+}
+
+enum ctl_result
+cmd_showtoken(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
+{
+	const char *p = m->body, *end = m->body + m->bodylen, *w;
+	struct account *a;
+	size_t len;
+	int withurl;
+
+	if (next_word(&p, end, &w, &len) == -1 || p >= end)
+		return reply_error(reply, "Malformed request");
+	withurl = is_withurl(w, len);
+	if ((a = named_account(srv, p, (size_t)(end - p), reply)) == NULL)
+		return CTL_REPLY;
+	return answer_or_wait(a, conn, withurl, 0, reply);
+}
+
+enum ctl_result
+cmd_showtoken_wait(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
+{
+	const char *p = m->body, *end = m->body + m->bodylen, *w, *s;
+	struct account *a;
+	size_t len, slen;
+	unsigned secs;
+	int withurl;
+
+	if (next_word(&p, end, &w, &len) == -1 ||
+	    next_word(&p, end, &s, &slen) == -1 ||
+	    parse_secs(s, slen, &secs) == -1 || p >= end)
+		return reply_error(reply, "Malformed request");
+	withurl = is_withurl(w, len);
+	if ((a = named_account(srv, p, (size_t)(end - p), reply)) == NULL)
+		return CTL_REPLY;
+	return answer_or_wait(a, conn, withurl, secs, reply);
+}
+
+/* A "key=value" line of the match request into buf (NUL-terminated). */
+static int
+take_field(const char *line, size_t len, const char *key, char *buf,
+    size_t buflen)
+{
+	size_t klen = strlen(key);
+
+	if (len <= klen || memcmp(line, key, klen) != 0 || line[klen] != '=')
+		return 0;
+	if (len - klen - 1 == 0 || len - klen - 1 >= buflen ||
+	    memchr(line + klen + 1, '\0', len - klen - 1) != NULL)
+		return -1;
+	memcpy(buf, line + klen + 1, len - klen - 1);
+	buf[len - klen - 1] = '\0';
+	return 1;
+}
+
+enum ctl_result
+cmd_showtoken_match(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
+{
+	const char *p = m->body, *end = m->body + m->bodylen, *w, *s, *nl;
+	char user[256], host[256], why[512];
+	int withurl, have_user = 0, have_host = 0, r;
+	struct account *a;
+	size_t len, slen;
+	unsigned secs;
+
+	if (next_word(&p, end, &w, &len) == -1 ||
+	    next_word(&p, end, &s, &slen) == -1 ||
+	    parse_secs(s, slen, &secs) == -1)
+		return reply_error(reply, "Malformed request");
+	withurl = is_withurl(w, len);
+	/* Unknown keys are ignored, so adapters may send more later. */
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((r = take_field(p, (size_t)(nl - p), "user", user,
+		    sizeof(user))) == 1)
+			have_user = 1;
+		else if (r == 0 && (r = take_field(p, (size_t)(nl - p),
+		    "host", host, sizeof(host))) == 1)
+			have_host = 1;
+		if (r == -1)
+			return reply_error(reply, "Malformed request");
+	}
+	if (!have_user && !have_host)
+		return reply_error(reply, "Malformed request: no user or host");
+	if ((a = match_account(srv, have_user ? user : NULL,
+	    have_host ? host : NULL, why, sizeof(why))) == NULL)
+		return reply_error(reply, "%s", why);
+	return answer_or_wait(a, conn, withurl, secs, reply);
+}
+
+enum ctl_result
+cmd_refresh(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
+{
+	const char *p = m->body, *end = m->body + m->bodylen, *w;
+	struct account *a;
+	size_t len;
+	int withurl;
+
+	if (next_word(&p, end, &w, &len) == -1 || p >= end)
+		return reply_error(reply, "Malformed request");
+	withurl = is_withurl(w, len);
+	if ((a = named_account(srv, p, (size_t)(end - p), reply)) == NULL)
+		return CTL_REPLY;
+	if (a->state == TOK_ACTIVE) {
+		refresh_now(a);
+		pz_buf_puts(reply, "scheduled:");
+		return CTL_REPLY;
+	}
+	switch (start_auth(a, withurl, reply)) {
+	case TA_NEEDS_URL:
+		if (wait_add(a, conn, WAIT_URL, withurl, DEVICE_CODE_WAIT_S) ==
+		    -1)
+			return reply_error(reply, "Out of memory");
+		return CTL_DEFERRED;
+	default:
+		return CTL_REPLY;
+	}
+}

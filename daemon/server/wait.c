@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/* Control clients waiting for an account's token or URL. */
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "core/buf.h"
+#include "daemon/server/account.h"
+#include "daemon/server/control.h"
+#include "daemon/server/server.h"
+#include "daemon/server/wait.h"
+
+struct waiter {
+	struct account		*a;
+	struct ctl_conn		*conn;
+	enum wait_for		 what;
+	int			 withurl;
+	struct event		*deadline;
+	struct waiter		*next;
+};
+
+static void
+unlink_waiter(struct waiter *w)
+{
+	struct waiter **pp;
+
+	for (pp = &w->a->waiters; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+}
+
+/* Answer w with reply and forget it. */
+static void
+answer(struct waiter *w, const struct pz_buf *reply)
+{
+	unlink_waiter(w);
+	event_free(w->deadline);
+	control_answer(w->conn, reply->data, reply->len);
+	free(w);
+}
+
+/* Answer w with what `showtoken` says now. */
+static void
+answer_now(struct waiter *w)
+{
+	struct pz_buf reply = PZ_BUF_INIT;
+
+	/* Off the list first: making the reply may start an authorisation,
+	 * which updates the account's waiters. */
+	unlink_waiter(w);
+	control_token_reply(w->a, w->withurl, &reply);
+	answer(w, &reply);
+	pz_buf_clear(&reply);
+}
+
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	answer_now(arg);
+}
+
+int
+wait_add(struct account *a, struct ctl_conn *conn, enum wait_for what,
+    int withurl, unsigned secs)
+{
+	struct timeval tv = { secs > WAIT_MAX_S ? WAIT_MAX_S : secs, 0 };
+	struct waiter *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->deadline = evtimer_new(a->srv->base, on_deadline, w)) ==
+	    NULL) {
+		free(w);
+		return -1;
+	}
+	w->a = a;
+	w->conn = conn;
+	w->what = what;
+	w->withurl = withurl;
+	w->next = a->waiters;
+	a->waiters = w;
+	evtimer_add(w->deadline, &tv);
+	return 0;
+}
+
+void
+wait_update(struct account *a)
+{
+	struct waiter *w, *next;
+
+	for (w = a->waiters; w != NULL; w = next) {
+		next = w->next;
+		if (account_token_valid(a) ||
+		    (w->what == WAIT_URL && a->state == TOK_PENDING &&
+		    a->url != NULL))
+			answer_now(w);
+	}
+}
+
+void
+wait_fail(struct account *a, const char *msg)
+{
+	struct pz_buf reply = PZ_BUF_INIT;
+
+	pz_buf_printf(&reply, "error:%s", msg);
+	while (a->waiters != NULL)
+		answer(a->waiters, &reply);
+	pz_buf_clear(&reply);
+}
+
+void
+wait_free_all(struct account *a)
+{
+	wait_fail(a, "Account changed or removed by a reload");
+}
