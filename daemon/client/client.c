@@ -10,9 +10,6 @@
 #include "core/paths.h"
 #include "daemon/client/client.h"
 
-/* Long enough for any answer the daemon gives without waiting. */
-#define CALL_TIMEOUT_MS	(30 * 1000)
-
 int
 client_error(const char *fmt, ...)
 {
@@ -54,7 +51,8 @@ client_opt_flag(int opt, const char *arg, void *ctx)
 }
 
 int
-client_call(const char *req, size_t reqlen, struct pz_buf *reply)
+client_call(const char *req, size_t reqlen, struct pz_buf *reply,
+    int timeout_ms)
 {
 	struct pz_buf sock = PZ_BUF_INIT;
 	struct pz_err err;
@@ -66,7 +64,7 @@ client_call(const char *req, size_t reqlen, struct pz_buf *reply)
 		return -1;
 	}
 	r = pz_ctl_call(pz_buf_str(&sock), req, reqlen, reply,
-	    CALL_TIMEOUT_MS, 0, &err);
+	    timeout_ms, 0, &err);
 	pz_buf_clear(&sock);
 	if (r == -1)
 		client_error("%s", err.msg);

@@ -39,9 +39,14 @@ int	client_getopt(int argc, char **argv, const char *extra,
 void	client_opt_flag(int opt, const char *arg, void *ctx);
 /* Print a message the way pizauth's client reports errors, return 1. */
 int	client_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Send req to the daemon and put the whole reply in reply.  On failure
- * prints the error and returns -1. */
-int	client_call(const char *req, size_t reqlen, struct pz_buf *reply);
+/* Long enough for any answer the daemon gives without being asked to
+ * wait (a device-flow account waits for the provider's code). */
+#define CLIENT_TIMEOUT_MS	(60 * 1000)
+
+/* Send req to the daemon and put the whole reply in reply, waiting at
+ * most timeout_ms.  On failure prints the error and returns -1. */
+int	client_call(const char *req, size_t reqlen, struct pz_buf *reply,
+	    int timeout_ms);
 /* Handle the common reply shapes: `ok:` -> 0; `error:MSG` -> prints MSG,
  * 1; anything else -> "Malformed response", 1. */
 int	client_expect_ok(const struct pz_buf *reply);

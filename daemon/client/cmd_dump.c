@@ -15,7 +15,8 @@ cmd_dump(int argc, char **argv)
 
 	if (client_getopt(argc, argv, NULL, NULL, NULL) != argc)
 		return client_usage();
-	if (client_call("dump:", 5, &reply) == -1)
+	if (client_call("dump:", 5, &reply,
+	    CLIENT_TIMEOUT_MS) == -1)
 		return 1;
 	if (reply.len > 0 && fwrite(reply.data, 1, reply.len, stdout) !=
 	    reply.len)
@@ -46,7 +47,8 @@ cmd_restore(int argc, char **argv)
 			    "Input too large to be a pizauth dump");
 		}
 	}
-	rc = client_call(req.data, req.len, &reply);
+	rc = client_call(req.data, req.len, &reply,
+	    CLIENT_TIMEOUT_MS);
 	pz_buf_clear(&req);
 	if (rc == -1)
 		return 1;

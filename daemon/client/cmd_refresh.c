@@ -16,7 +16,8 @@ cmd_refresh(int argc, char **argv)
 	if (pz_buf_printf(&req, "refresh:%s %s",
 	    nourl ? "withouturl" : "withurl", argv[i]) == -1)
 		return client_error("Out of memory");
-	rc = client_call(req.data, req.len, &reply);
+	rc = client_call(req.data, req.len, &reply,
+	    CLIENT_TIMEOUT_MS);
 	pz_buf_clear(&req);
 	if (rc == -1)
 		return 1;

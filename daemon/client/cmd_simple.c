@@ -13,7 +13,8 @@ request_ok(const char *req, size_t len)
 	struct pz_buf reply = PZ_BUF_INIT;
 	int rc;
 
-	if (client_call(req, len, &reply) == -1)
+	if (client_call(req, len, &reply,
+	    CLIENT_TIMEOUT_MS) == -1)
 		return 1;
 	rc = client_expect_ok(&reply);
 	pz_buf_clear(&reply);
