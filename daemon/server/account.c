@@ -5,6 +5,7 @@
 
 #include "core/config.h"
 #include "core/secret.h"
+#include "core/token.h"
 #include "daemon/server/account.h"
 #include "daemon/server/clock.h"
 #include "daemon/server/device.h"
@@ -163,6 +164,20 @@ account_activate(struct account *a, char *access_token, char *refresh_token,
 		notify_token_event(a->srv, account_name(a), event);
 	refresh_schedule(a);
 	wait_update(a);
+}
+
+const char *
+account_failure_hint(int outcome)
+{
+	switch (outcome) {
+	case PZ_TOKEN_REAUTH:
+		return " (the grant is no longer valid: authorise again)";
+	case PZ_TOKEN_CONFIG:
+		return " (check client_id, client_secret, scopes and the "
+		    "endpoints in the configuration)";
+	default:
+		return "";
+	}
 }
 
 void

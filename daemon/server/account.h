@@ -110,6 +110,9 @@ void		 account_activate(struct account *a, char *access_token,
  * seconds (-1: it did not say) expires: refresh_at_least governs then. */
 int64_t		 account_expiry(const struct account *a, int64_t now,
 		    int64_t expires_in);
+/* What a failed token request means for the user, after its message:
+ * authorise again, or fix the configuration. */
+const char	*account_failure_hint(int outcome);
 /* Remember msg as the account's last error (NULL clears it). */
 void		 account_set_error(struct account *a, const char *msg);
 /* The account's name. */

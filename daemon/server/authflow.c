@@ -159,7 +159,7 @@ on_exchange_done(const struct http_result *res, void *arg)
 	struct account *a = arg;
 	struct evhttp_request *browser = a->browser;
 	struct pz_token_resp tr = PZ_TOKEN_RESP_INIT;
-	char msg[sizeof(tr.msg) + 64];
+	char msg[sizeof(tr.msg) + 128];
 	int64_t now = clock_now();
 
 	a->req = NULL;
@@ -178,11 +178,13 @@ on_exchange_done(const struct http_result *res, void *arg)
 		    "pizauth successfully received authentication code");
 		return;
 	} else
-		snprintf(msg, sizeof(msg), "Failed to obtain token: %s",
-		    tr.msg);
+		snprintf(msg, sizeof(msg), "Failed to obtain token: %s%s",
+		    tr.msg, tr.outcome == PZ_TOKEN_CONFIG ?
+		    account_failure_hint(tr.outcome) : "");
 	pz_token_resp_clear(&tr);
 	/* The code is spent either way: the next attempt needs a new URL. */
 	account_clear(a, NULL);
+	account_set_error(a, msg);
 	notify_error(a->srv, account_name(a), msg);
 	redirect_reply(browser, 502, "Bad Gateway", msg);
 }

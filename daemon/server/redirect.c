@@ -170,6 +170,7 @@ on_request(struct evhttp_request *req, void *arg)
 		 * 4.1.2.1), e.g. access_denied. */
 		snprintf(msg, sizeof(msg), "Authorisation failed: %s", error);
 		account_clear(a, NULL);
+		account_set_error(a, msg);
 		notify_error(r->srv, account_name(a), msg);
 		redirect_reply(req, 200, "OK", msg);
 	} else

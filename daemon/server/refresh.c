@@ -65,6 +65,7 @@ on_judged(int status, void *arg)
 	    "failures treated as permanent", status < 0 ?
 	    "failed or timed out" : "exited non-zero");
 	account_clear(a, "token_invalidated");
+	account_set_error(a, msg);
 	notify_error(a->srv, account_name(a), msg);
 }
 
@@ -79,6 +80,7 @@ transient(struct account *a, const char *why, int64_t retry_after)
 		wait = (uint64_t)retry_after;
 	a->transient_fails++;
 	a->retry_at = clock_after(clock_now(), wait);
+	account_set_error(a, why);
 	log_warnx("account '%s': transient refresh error (%u in a row): %s",
 	    account_name(a), a->transient_fails, why);
 	if (srv->conf->transient_error_if_cmd != NULL &&
@@ -103,7 +105,7 @@ on_refresh_done(const struct http_result *res, void *arg)
 {
 	struct account *a = arg;
 	struct pz_token_resp tr = PZ_TOKEN_RESP_INIT;
-	char msg[sizeof(tr.msg) + 64];
+	char msg[sizeof(tr.msg) + 128];
 	int64_t now = clock_now();
 
 	a->req = NULL;
@@ -124,8 +126,10 @@ on_refresh_done(const struct http_result *res, void *arg)
 		transient(a, tr.msg, tr.retry_after);
 		break;
 	default:
-		snprintf(msg, sizeof(msg), "Refreshing failed: %s", tr.msg);
+		snprintf(msg, sizeof(msg), "Refreshing failed: %s%s", tr.msg,
+		    account_failure_hint(tr.outcome));
 		account_clear(a, "token_invalidated");
+		account_set_error(a, msg);
 		notify_error(a->srv, account_name(a), msg);
 		break;
 	}
