@@ -157,7 +157,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit lint-man
+	@$(MAKE) --no-print-directory unit lint-man valgrind
 	@$(MAKE) --no-print-directory integration e2e
 
 unit: $(UNIT_BINS)
@@ -182,10 +182,13 @@ e2e: $(PROGRAMS) $(E2E_NODE_MODULES)
 lint-man:
 	@for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done
 
-valgrind: $(UNIT_BINS)
+valgrind: $(UNIT_BINS) $(PROGRAMS)
+	@command -v valgrind >/dev/null || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq valgrind; }
 	@for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 \
 	  --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null \
 	  || exit 1; done; echo "valgrind: unit tests clean"
+	@BIN=$(abspath $(BUILD))/bin sh tests/valgrind/daemon.sh
 
 # Coverage-guided fuzzing of the parsers (clang's libFuzzer), each for
 # FUZZ_SECONDS; not part of check.  Crashes are left in build/fuzz/.
