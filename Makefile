@@ -36,7 +36,7 @@ PC_PKGS    := jansson:libjansson-dev openssl:libssl-dev \
               libcurl:libcurl4-openssl-dev cmocka:libcmocka-dev
 # Tools the build and the tests run -> their Debian packages.
 TOOL_PKGS  := pkg-config:pkg-config mandoc:mandoc node:nodejs npm:npm \
-              curl:curl
+              curl:curl valgrind:valgrind
 
 pc_name     = $(word 1,$(subst :, ,$(1)))
 deb_name    = $(word 2,$(subst :, ,$(1)))

@@ -45,13 +45,16 @@ pz_device_parse(long http_status, const char *body, size_t len,
     struct pz_device_resp *out, struct pz_err *err)
 {
 	struct pz_token_resp tr = PZ_TOKEN_RESP_INIT;
-	json_t *root;
+	json_t *root, *code;
 
 	memset(out, 0, sizeof(*out));
 	root = body != NULL && len <= PZ_TOKEN_BODY_MAX ?
 	    json_loadb(body, len, 0, NULL) : NULL;
+	/* As in token.c, only a non-empty string is an error code: anything
+	 * else would reach pz_token_parse() as a token response. */
+	code = json_object_get(root, "error");
 	if (http_status < 200 || http_status > 299 || !json_is_object(root) ||
-	    json_object_get(root, "error") != NULL) {
+	    (json_is_string(code) && json_string_length(code) > 0)) {
 		/* The token module already words errors and bodies well. */
 		pz_token_parse(http_status, NULL, body, len, &tr);
 		pz_errf(err, "Device authorisation request failed: %s",

@@ -5,15 +5,20 @@ What runs
   * provider.mjs: oidc-provider (npm, pinned by package-lock.json) on
     127.0.0.1 with a kernel-chosen port: authorization code + PKCE (S256
     required), rotating refresh tokens, 20 s access tokens, introspection,
-    revocation, device flow, its built-in login/consent pages, and an admin
-    route (POST /admin/forget) with which a test plays the user revoking the
-    client's access.
+    revocation, device flow (2 s polling interval), its built-in
+    login/consent pages, and admin routes: POST /admin/forget (a test plays
+    the user revoking the client's access), GET /admin/stats and
+    /admin/tokens (what the provider saw and holds), POST /admin/refuse (a
+    revocation endpoint that refuses).
   * pizauth: `$PIZAUTH_BIN/pizauth server -c CONF -d -v`, one daemon per test
     with its own XDG_RUNTIME_DIR, SHELL=/bin/sh and a config pointing at the
-    provider; `pizauth show/refresh/...` run against it.
+    provider; `pizauth show/refresh/...` run against it. A test changes the
+    config with @pytest.mark.pizauth_conf(...) (see the daemon fixture).
   * Browser (below): walks the provider's login and consent pages with
     urllib and a cookie jar, redirect by redirect, until the provider sends
-    it to pizauth's redirect listener, and returns what pizauth answered.
+    it to pizauth's redirect listener, and returns what pizauth answered;
+    for the device flow it enters the user code on the provider's /device
+    page, confirms it, logs in and consents.
 
 Why oidc-provider 8.8.1: the last release whose supported runtimes include
 Node.js 20 (its runtime check wants LTS "Hydrogen" or later; every 9.x
@@ -66,6 +71,8 @@ CLIENT_SECRET = "e2e-secret"
 ACCOUNT = "e2e"
 SUCCESS_BODY = "pizauth successfully received authentication code"
 PENDING_RE = re.compile(r"Access token unavailable until authorised with URL (\S+)")
+DEVICE_PENDING_RE = re.compile(
+    r"Access token unavailable until authorised with URL (\S+) using code (\S+)$")
 
 HTTP_TIMEOUT = 10  # seconds, each HTTP request the tests make
 CMD_TIMEOUT = 10  # seconds, each pizauth client command
@@ -123,6 +130,12 @@ def logs(request):
         request.node.e2e_logs.append((name, Path(path)))
 
     return attach
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "pizauth_conf(global_extra, account_body, account_extra): "
+        "the daemon's config for this test (see conftest.py's daemon fixture)")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -224,6 +237,12 @@ class Provider:
         assert status == 200, f"/admin/stats answered {status}: {body}"
         return json.loads(body)
 
+    def tokens(self):
+        """Live store entries of pizauth's client by model: {"Grant": n, ...}."""
+        status, _, body = self.get(f"/admin/tokens?client_id={CLIENT_ID}")
+        assert status == 200, f"/admin/tokens answered {status}: {body}"
+        return json.loads(body)
+
     def token_stat(self, grant_type):
         return self.stats()["token"].get(grant_type, {"requests": 0, "success": 0, "errors": {}})
 
@@ -254,6 +273,8 @@ class Browser:
 
     FORM_RE = re.compile(r'<form[^>]*action="([^"]+)"[^>]*method="post"', re.I)
     PROMPT_RE = re.compile(r'name="prompt" value="([a-z]+)"')
+    HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+    DEVICE_DONE = "Sign-in Success"  # oidc-provider's device flow success page
     MAX_HOPS = 20
 
     def __init__(self, workdir, logs, login="e2e-user"):
@@ -277,18 +298,55 @@ class Browser:
     def authorise(self, auth_url):
         """Walks auth_url to the client's redirect; returns (status, body, redirect_url)
         of the GET to that redirect (pizauth's listener)."""
-        origin = urllib.parse.urlsplit(auth_url)[:2]
-        method, url, form = "GET", auth_url, None
+        return self._deliver(self._walk("GET", auth_url)[0])
+
+    def device(self, verification_uri, user_code):
+        """The device flow's other half: on the provider's verification page,
+        enters user_code, confirms it, logs in and consents; returns the
+        success page's body."""
+        status, _, body = self._request("GET", verification_uri)
+        action, fields = self._form(verification_uri, status, body, "op.deviceInputForm")
+        self.prompts.append("user_code")
+        status, _, body = self._request("POST", action, {**fields, "user_code": user_code})
+        action, fields = self._form(action, status, body, "op.deviceConfirmForm")
+        if html.escape(user_code) not in body or fields.get("confirm") != "yes":
+            raise AssertionError(f"browser: the confirm page does not show {user_code!r} "
+                                 f"or cannot confirm it: {fields}\n{body[:2000]}")
+        self.prompts.append("confirm")
+        url, body = self._walk("POST", action, fields,
+                               done=lambda page: self.DEVICE_DONE in page)
+        if body is None:
+            raise AssertionError(f"browser: the device flow left the provider for {url}")
+        return body
+
+    def _form(self, url, status, body, form_id):
+        """The page's form form_id: (absolute action URL, {hidden field: value})."""
+        m = re.search(r'<form id="%s"[^>]*action="([^"]+)"[^>]*>(.*?)</form>'
+                      % re.escape(form_id), body, re.S)
+        if status != 200 or not m:
+            raise AssertionError(
+                f"browser: no form {form_id} at {url}: {status}\n{body[:2000]}")
+        fields = {html.unescape(k): html.unescape(v)
+                  for k, v in self.HIDDEN_RE.findall(m.group(2))}
+        return urllib.parse.urljoin(url, html.unescape(m.group(1))), fields
+
+    def _walk(self, method, url, form=None, done=None):
+        """From one request, follows the provider's redirects and answers its
+        login and consent pages. Returns (url, None) at the first redirect
+        that leaves the provider, or (url, body) at a page `done` accepts."""
+        origin = urllib.parse.urlsplit(url)[:2]
         for _ in range(self.MAX_HOPS):
             status, headers, body = self._request(method, url, form)
             if status in (301, 302, 303, 307, 308):
                 url = urllib.parse.urljoin(url, headers["Location"])
                 method, form = "GET", None
                 if urllib.parse.urlsplit(url)[:2] != origin:
-                    return self._deliver(url)
+                    return url, None
                 continue
             m = self.PROMPT_RE.search(body)
             action = self.FORM_RE.search(body)
+            if status == 200 and not m and done is not None and done(body):
+                return url, body
             if status != 200 or not m or not action:
                 raise AssertionError(
                     f"browser: unexpected page at {url}: {status}\n{body[:2000]}")
@@ -301,7 +359,7 @@ class Browser:
                 form = {"prompt": "consent"}
             else:
                 raise AssertionError(f"browser: unknown prompt {m.group(1)!r} at {url}")
-        raise AssertionError(f"browser: no redirect to the client after {self.MAX_HOPS} hops")
+        raise AssertionError(f"browser: not done after {self.MAX_HOPS} hops")
 
     def _deliver(self, redirect_url):
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(redirect_url).query)
@@ -326,22 +384,29 @@ http_listen = "127.0.0.1:0";
 https_listen = none;
 refresh_before_expiry = 10s;
 refresh_retry = 2s;
-
+{global_extra}
 account "{account}" {{
+{account_body}{account_extra}}}
+"""
+
+# The account's body for the authorization code flow. In these and in a
+# test's pizauth_conf strings, {issuer}, {client_id}, {client_secret} and
+# {workdir} (the test's directory) are filled in.
+CODE_ACCOUNT = """\
     auth_uri = "{issuer}/auth";
     token_uri = "{issuer}/token";
     client_id = "{client_id}";
     client_secret = "{client_secret}";
     scopes = ["openid", "offline_access"];
     redirect_uri = "http://localhost/";
-}}
 """
 
 
 class Daemon:
     """`pizauth server -d` with its own runtime dir, and its client commands."""
 
-    def __init__(self, workdir, logs, provider):
+    def __init__(self, workdir, logs, provider, global_extra="",
+                 account_body=CODE_ACCOUNT, account_extra=""):
         self.bin = pizauth_bin() / "pizauth"
         if not os.access(self.bin, os.X_OK):  # fail, never skip
             pytest.fail(f"no executable {self.bin} (build it, or set PIZAUTH_BIN "
@@ -360,9 +425,12 @@ class Daemon:
             "LANG": "C",
         }
         self.conf = workdir / "pizauth.conf"
+        fill = dict(issuer=provider.issuer, client_id=CLIENT_ID,
+                    client_secret=CLIENT_SECRET, workdir=workdir)
         self.conf.write_text(CONFIG.format(
-            account=ACCOUNT, issuer=provider.issuer,
-            client_id=CLIENT_ID, client_secret=CLIENT_SECRET))
+            account=ACCOUNT, global_extra=global_extra.format(**fill),
+            account_body=account_body.format(**fill),
+            account_extra=account_extra.format(**fill)))
         self.log = workdir / "daemon.log"
         self.cmdlog = workdir / "commands.log"
         logs("pizauth config", self.conf)
@@ -479,8 +547,13 @@ class Daemon:
 
 
 @pytest.fixture
-def daemon(tmp_path, logs, provider):
-    d = Daemon(tmp_path, logs, provider)
+def daemon(request, tmp_path, logs, provider):
+    """The daemon, configured for the code flow against the provider; a test
+    marked @pytest.mark.pizauth_conf(global_extra=..., account_body=...,
+    account_extra=...) adds global lines, replaces the account's body, or
+    adds lines to it (see CONFIG)."""
+    marker = request.node.get_closest_marker("pizauth_conf")
+    d = Daemon(tmp_path, logs, provider, **(marker.kwargs if marker else {}))
     yield d
     d.stop()
 

@@ -2,9 +2,12 @@
 // A real OAuth2/OIDC provider (oidc-provider, pinned in package-lock.json) on
 // loopback for pizauth's end-to-end tests, plus a small admin API for them.
 //
-// Usage: node provider.mjs [--port N] [--access-ttl SECS]
+// Usage: node provider.mjs [--port N] [--access-ttl SECS] [--device-interval SECS]
 //   --port N          listen on 127.0.0.1:N (default 0: the kernel picks)
 //   --access-ttl S    access token lifetime in seconds (default 20)
+//   --device-interval S  the `interval` that device authorization responses
+//                     carry (default 2; oidc-provider 8.8.1 sends none, and
+//                     RFC 8628 then means 5 s)
 //
 // Once listening it prints exactly one line on stdout and nothing else there:
 //   {"issuer": "http://127.0.0.1:PORT", "port": PORT}
@@ -24,7 +27,19 @@
 //        under it, and the client is dropped from every login session (the
 //        user stays logged in, as at a real provider). Answers JSON counts.
 //   GET  /admin/stats                 JSON: token endpoint calls by
-//        grant_type, successes and errors (with error codes), revocations.
+//        grant_type, successes and errors (with error codes); device
+//        authorizations and device-code polls (times in ms, status, error);
+//        revocation requests, to /token/revocation or /admin/refuse (path,
+//        status, token_type_hint, token_kind: what the token was in the
+//        store, client_authenticated: client_id and client_secret in the
+//        form were the client's); introspections.
+//   GET  /admin/tokens?client_id=ID   JSON: live entries of the store that
+//        belong to the client, by model: {"Grant": n, "RefreshToken": n, ...}.
+//   POST /admin/refuse?status=N&error=CODE&error_description=TEXT
+//        a revocation endpoint that refuses: records the request like
+//        /token/revocation does and answers status N (default 400) with
+//        {"error": CODE, "error_description": TEXT}, or with a plain-text
+//        body when error is absent.
 
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -39,12 +54,14 @@ const { values: args } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },
     'access-ttl': { type: 'string', default: '20' },
+    'device-interval': { type: 'string', default: '2' },
   },
 });
 const accessTtl = Number.parseInt(args['access-ttl'], 10);
+const deviceInterval = Number.parseInt(args['device-interval'], 10);
 const port = Number.parseInt(args.port, 10);
-if (!(accessTtl > 0) || !(port >= 0 && port < 65536)) {
-  process.stderr.write('provider: bad --port or --access-ttl\n');
+if (!(accessTtl > 0) || !(deviceInterval > 0) || !(port >= 0 && port < 65536)) {
+  process.stderr.write('provider: bad --port, --access-ttl or --device-interval\n');
   process.exit(2);
 }
 
@@ -150,9 +167,34 @@ function forgetClient(clientId) {
   return out;
 }
 
+// Live entries of the store that belong to clientId, counted by model.
+function clientEntries(clientId) {
+  const out = {};
+  for (const key of [...store.keys()]) {
+    const e = MapAdapter.live(key);
+    if (e && e.payload.clientId === clientId) {
+      const model = key.slice(0, key.indexOf(':'));
+      out[model] = (out[model] ?? 0) + 1;
+    }
+  }
+  return out;
+}
+
+// What an opaque token value is in the store (oidc-provider's opaque token
+// value is its id), or null.
+function tokenKind(value) {
+  if (typeof value !== 'string') return null;
+  return ['RefreshToken', 'AccessToken', 'ClientCredentials']
+    .find((model) => MapAdapter.live(`${model}:${value}`)) ?? null;
+}
+
+// oidc-provider 8.8.1 emits no revocation.success or introspection.success:
+// requests to those routes are counted here by the request middleware.
 const stats = {
   token: {}, // grant_type -> { requests, success, errors: { code: n } }
-  revocations: 0,
+  device_authorizations: [], // times (ms) of successful device authorizations
+  device_polls: [], // { at (ms), status, error } per device-code token request
+  revocations: [], // { path, status, token_type_hint, token_kind, client_authenticated }
   introspections: 0,
 };
 
@@ -223,10 +265,43 @@ const configuration = {
 
 let handler; // provider.callback(), set once the port (so the issuer) is known
 
+// The admin route that plays a revocation endpoint refusing to revoke.
+function refuse(req, res, url) {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const form = new URLSearchParams(Buffer.concat(chunks).toString());
+    const status = Number.parseInt(url.searchParams.get('status') ?? '400', 10);
+    const error = url.searchParams.get('error');
+    stats.revocations.push({
+      path: url.pathname,
+      status,
+      token_type_hint: form.get('token_type_hint'),
+      token_kind: tokenKind(form.get('token')),
+      client_authenticated: form.get('client_id') === CLIENT_ID
+        && form.get('client_secret') === CLIENT_SECRET,
+    });
+    log(`admin refuse -> ${status} ${error ?? '(plain text)'}`);
+    if (error) {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({
+        error, error_description: url.searchParams.get('error_description') ?? undefined,
+      }));
+    } else {
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end('revocation is down for maintenance\n');
+    }
+  });
+}
+
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
   if (!url.pathname.startsWith('/admin/')) {
     handler(req, res);
+    return;
+  }
+  if (req.method === 'POST' && url.pathname === '/admin/refuse') {
+    refuse(req, res, url);
     return;
   }
   let body = '';
@@ -237,6 +312,8 @@ const server = http.createServer((req, res) => {
     body = JSON.stringify(out);
   } else if (req.method === 'GET' && url.pathname === '/admin/stats') {
     body = JSON.stringify(stats);
+  } else if (req.method === 'GET' && url.pathname === '/admin/tokens') {
+    body = JSON.stringify(clientEntries(url.searchParams.get('client_id') ?? CLIENT_ID));
   } else {
     status = 404;
     body = JSON.stringify({ error: 'not_found' });
@@ -262,6 +339,31 @@ server.listen(port, '127.0.0.1', () => {
     }
   });
 
+  // Runs after oidc-provider's routes (so their ctx.oidc and ctx.body are
+  // there): the device `interval`, and what the stats count by route.
+  provider.use(async (ctx, next) => {
+    const at = Date.now();
+    await next();
+    const { oidc } = ctx;
+    if (ctx.path === '/device/auth' && ctx.status === 200 && ctx.body?.device_code) {
+      ctx.body.interval = deviceInterval;
+      stats.device_authorizations.push(at);
+    } else if (ctx.path === '/token' && grantType(ctx) === DEVICE_GRANT) {
+      stats.device_polls.push({ at, status: ctx.status, error: ctx.body?.error ?? null });
+    } else if (ctx.path === '/token/revocation') {
+      stats.revocations.push({
+        path: ctx.path,
+        status: ctx.status,
+        token_type_hint: oidc?.params?.token_type_hint ?? null,
+        token_kind: ['RefreshToken', 'AccessToken', 'ClientCredentials']
+          .find((model) => oidc?.entities?.[model]) ?? null,
+        client_authenticated: oidc?.client?.clientId === CLIENT_ID,
+      });
+    } else if (ctx.path === '/token/introspection' && ctx.status === 200) {
+      stats.introspections += 1;
+    }
+  });
+
   provider.on('grant.success', (ctx) => {
     const s = tokenStat(ctx);
     s.requests += 1;
@@ -274,8 +376,6 @@ server.listen(port, '127.0.0.1', () => {
     log(`token error: ${err.error}: ${err.error_description ?? err.message} (${err.error_detail ?? ''})`);
   });
   provider.on('grant.revoked', (ctx, grantId) => log(`grant revoked ${grantId}`));
-  provider.on('revocation.success', () => { stats.revocations += 1; });
-  provider.on('introspection.success', () => { stats.introspections += 1; });
   for (const ev of ['authorization.error', 'introspection.error', 'revocation.error',
     'userinfo.error', 'device_authorization.error', 'server_error']) {
     provider.on(ev, (ctx, err) => log(`${ev}: ${err.error ?? ''} ${err.error_description ?? err.message}`));
@@ -283,7 +383,8 @@ server.listen(port, '127.0.0.1', () => {
 
   handler = provider.callback();
   process.stdout.write(`${JSON.stringify({ issuer, port: actual })}\n`);
-  log(`listening, issuer ${issuer}, access token ttl ${accessTtl}s`);
+  log(`listening, issuer ${issuer}, access token ttl ${accessTtl}s, `
+    + `device interval ${deviceInterval}s`);
 });
 
 for (const sig of ['SIGTERM', 'SIGINT']) {
