@@ -77,7 +77,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MANPAGES   := $(wildcard docs/*.1 docs/*.5)
 
 .PHONY: all check check-deps deps run install uninstall clean unit \
-        integration e2e lint-man valgrind fuzz
+        integration e2e lint-man valgrind fuzz bench
 
 all: check-deps $(PROGRAMS)
 
@@ -189,6 +189,10 @@ valgrind: $(UNIT_BINS) $(PROGRAMS)
 	  --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null \
 	  || exit 1; done; echo "valgrind: unit tests clean"
 	@BIN=$(abspath $(BUILD))/bin sh tests/valgrind/daemon.sh
+
+# What `pizauth show` costs, against bench/baseline.txt.
+bench: $(PROGRAMS)
+	@BIN=$(abspath $(BUILD))/bin sh bench/show.sh
 
 # Coverage-guided fuzzing of the parsers (clang's libFuzzer), each for
 # FUZZ_SECONDS; not part of check.  Crashes are left in build/fuzz/.
