@@ -4,16 +4,11 @@
  * pizauth 1.1.0's checks, in its order, and its messages.  As in pizauth,
  * syntax errors are all reported; past them, the first problem is.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <openssl/evp.h>
 
 #include "core/buf.h"
 #include "core/config.h"
@@ -64,8 +59,8 @@ peek(struct ctx *c)
 }
 
 /* Copy a built message into err, cut at a character boundary. */
-static int
-set_err(struct pz_err *err, const struct pz_buf *b)
+int
+pz_cfg_set_err(struct pz_err *err, const struct pz_buf *b)
 {
 	const char *s = pz_buf_str(b);
 	size_t n = b->len;
@@ -82,8 +77,8 @@ set_err(struct pz_err *err, const struct pz_buf *b)
 	return -1;
 }
 
-static int
-oom(struct pz_err *err)
+int
+pz_cfg_oom(struct pz_err *err)
 {
 	return pz_errf(err, "Out of memory");
 }
@@ -152,10 +147,10 @@ error_at(struct ctx *c, size_t off, const char *fmt, ...)
 	    pz_buf_printf(&b, "\n%s", msg) == -1) {
 		free(msg);
 		pz_buf_clear(&b);
-		return oom(c->err);
+		return pz_cfg_oom(c->err);
 	}
 	free(msg);
-	set_err(c->err, &b);
+	pz_cfg_set_err(c->err, &b);
 	pz_buf_clear(&b);
 	return -1;
 }
@@ -177,7 +172,7 @@ unescape(struct ctx *c, const struct pz_tok *t, char **out)
 	char *r;
 
 	if ((r = malloc(n + 1)) == NULL)
-		return oom(c->err);
+		return pz_cfg_oom(c->err);
 	for (i = j = 0; i < n; i++) {
 		if (s[i] == '\0') {
 			r[j] = '\0';
@@ -318,7 +313,7 @@ take_list(struct ctx *c, const struct pz_tok *key, char ***dst, size_t *ndst,
 			goto fail;
 		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL) {
 			free(s);
-			oom(c->err);
+			pz_cfg_oom(c->err);
 			goto fail;
 		}
 		v = nv;
@@ -377,7 +372,7 @@ take_fields(struct ctx *c, const struct pz_tok *key, struct pz_account *act,
 				goto fail;
 			}
 		if ((nkv = realloc(kv, (n + 1) * sizeof(*kv))) == NULL) {
-			oom(c->err);
+			pz_cfg_oom(c->err);
 			goto fail;
 		}
 		kv = nkv;
@@ -550,14 +545,14 @@ take_account(struct ctx *c, struct pz_account *act, struct act_where *aw)
 		nkv = realloc(act->auth_uri_fields,
 		    (act->nauth_uri_fields + 1) * sizeof(*nkv));
 		if (nkv == NULL) {
-			oom(c->err);
+			pz_cfg_oom(c->err);
 			goto out;
 		}
 		act->auth_uri_fields = nkv;
 		nkv[act->nauth_uri_fields].val = login_hint;
 		if ((nkv[act->nauth_uri_fields].key =
 		    strdup("login_hint")) == NULL) {
-			oom(c->err);
+			pz_cfg_oom(c->err);
 			goto out;
 		}
 		act->nauth_uri_fields++;
@@ -565,7 +560,7 @@ take_account(struct ctx *c, struct pz_account *act, struct act_where *aw)
 	}
 	if (act->redirect_uri == NULL &&
 	    (act->redirect_uri = strdup(REDIRECT_URI_DEFAULT)) == NULL) {
-		oom(c->err);
+		pz_cfg_oom(c->err);
 		goto out;
 	}
 	rc = 0;
@@ -731,7 +726,7 @@ build(struct ctx *c, struct pz_config *conf)
 				goto out;
 			if (add_account(conf, &aws, &act, &aw) == -1) {
 				account_clear(&act);
-				oom(c->err);
+				pz_cfg_oom(c->err);
 				goto out;
 			}
 		} else if (take_global(c, conf, w) == -1)
@@ -743,12 +738,12 @@ build(struct ctx *c, struct pz_config *conf)
 	}
 	if (!w[PZ_TK_HTTP_LISTEN].set &&
 	    (conf->http_listen = strdup(LISTEN_DEFAULT)) == NULL) {
-		oom(c->err);
+		pz_cfg_oom(c->err);
 		goto out;
 	}
 	if (!w[PZ_TK_HTTPS_LISTEN].set &&
 	    (conf->https_listen = strdup(LISTEN_DEFAULT)) == NULL) {
-		oom(c->err);
+		pz_cfg_oom(c->err);
 		goto out;
 	}
 	if (check_listeners(c, conf, aws, w) == -1)
@@ -775,18 +770,18 @@ pz_config_parse(const char *text, size_t len, struct pz_err *err)
 		return NULL;
 	}
 	if (pz_lex(text, len, &toks) == -1) {
-		oom(err);
+		pz_cfg_oom(err);
 		return NULL;
 	}
 	if ((rc = pz_cfg_syntax(text, len, &toks, &errs)) != 0) {
 		if (rc == -1)
-			oom(err);
+			pz_cfg_oom(err);
 		else
-			set_err(err, &errs);
+			pz_cfg_set_err(err, &errs);
 		goto fail;
 	}
 	if ((conf = calloc(1, sizeof(*conf))) == NULL) {
-		oom(err);
+		pz_cfg_oom(err);
 		goto fail;
 	}
 	conf->auth_notify_interval = PZ_AUTH_NOTIFY_INTERVAL_DEFAULT;
@@ -810,109 +805,6 @@ fail:
 	return NULL;
 }
 
-/* A path as Rust's {:?} shows it, which is how pizauth names the file. */
-static int
-put_debug_path(struct pz_buf *b, const char *path)
-{
-	const unsigned char *s = (const unsigned char *)path;
-	size_t i, n;
-
-	if (pz_buf_puts(b, "\"") == -1)
-		return -1;
-	for (i = 0; s[i] != '\0'; i += n) {
-		n = 1;
-		if (s[i] == '"' || s[i] == '\\') {
-			if (pz_buf_printf(b, "\\%c", s[i]) == -1)
-				return -1;
-		} else if (s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-			if (pz_buf_puts(b, s[i] == '\t' ? "\\t" :
-			    s[i] == '\n' ? "\\n" : "\\r") == -1)
-				return -1;
-		} else if (s[i] < 0x20 || s[i] == 0x7f) {
-			if (pz_buf_printf(b, "\\u{%x}", s[i]) == -1)
-				return -1;
-		} else if (s[i] < 0x80) {
-			if (pz_buf_append(b, s + i, 1) == -1)
-				return -1;
-		} else {
-			for (n = 1; n < 4 && (s[i + n] & 0xc0) == 0x80; n++)
-				;
-			if (pz_lex_utf8_valid((const char *)s + i, n)) {
-				if (pz_buf_append(b, s + i, n) == -1)
-					return -1;
-			} else {
-				n = 1;
-				if (pz_buf_printf(b, "\\x%02X", s[i]) == -1)
-					return -1;
-			}
-		}
-	}
-	return pz_buf_puts(b, "\"");
-}
-
-static int
-read_error(const char *path, const char *why, int errnum,
-    struct pz_err *err)
-{
-	struct pz_buf b = PZ_BUF_INIT;
-	int rc;
-
-	if (pz_buf_puts(&b, "Can't read ") == -1 ||
-	    put_debug_path(&b, path) == -1 ||
-	    (errnum != 0 ? pz_buf_printf(&b, ": %s (os error %d)",
-	    strerror(errnum), errnum) : pz_buf_printf(&b, ": %s", why)) == -1)
-		rc = oom(err);
-	else
-		rc = set_err(err, &b);
-	pz_buf_clear(&b);
-	return rc;
-}
-
-struct pz_config *
-pz_config_load(const char *path, struct pz_err *err)
-{
-	struct pz_config *conf;
-	struct pz_buf b = PZ_BUF_INIT;
-	char chunk[8192];
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		read_error(path, NULL, errno, err);
-		return NULL;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			read_error(path, NULL, errno, err);
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if (pz_buf_append(&b, chunk, (size_t)n) == -1) {
-			oom(err);
-			goto fail;
-		}
-	}
-	close(fd);
-	fd = -1;
-	if (b.len > 0 && !pz_lex_utf8_valid(b.data, b.len)) {
-		read_error(path, "stream did not contain valid UTF-8", 0, err);
-		goto fail;
-	}
-	conf = pz_config_parse(pz_buf_str(&b), b.len, err);
-	/* The file may hold a client secret. */
-	pz_buf_clear(&b);
-	return conf;
-fail:
-	if (fd != -1)
-		close(fd);
-	pz_buf_clear(&b);
-	return NULL;
-}
-
 void
 pz_config_free(struct pz_config *conf)
 {
@@ -933,160 +825,3 @@ pz_config_free(struct pz_config *conf)
 	free(conf);
 }
 
-const struct pz_account *
-pz_config_account(const struct pz_config *conf, const char *name)
-{
-	size_t i;
-
-	if (conf == NULL || name == NULL)
-		return NULL;
-	for (i = 0; i < conf->naccounts; i++)
-		if (strcmp(conf->accounts[i].name, name) == 0)
-			return &conf->accounts[i];
-	return NULL;
-}
-
-uint64_t
-pz_account_refresh_at_least(const struct pz_config *conf,
-    const struct pz_account *act)
-{
-	return act->refresh_at_least != PZ_TIME_UNSET ?
-	    act->refresh_at_least : conf->refresh_at_least;
-}
-
-uint64_t
-pz_account_refresh_before_expiry(const struct pz_config *conf,
-    const struct pz_account *act)
-{
-	return act->refresh_before_expiry != PZ_TIME_UNSET ?
-	    act->refresh_before_expiry : conf->refresh_before_expiry;
-}
-
-uint64_t
-pz_account_refresh_retry(const struct pz_config *conf,
-    const struct pz_account *act)
-{
-	return act->refresh_retry != PZ_TIME_UNSET ?
-	    act->refresh_retry : conf->refresh_retry;
-}
-
-static int
-str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-static int
-strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
-{
-	size_t i;
-
-	if (na != nb)
-		return 0;
-	for (i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return 0;
-	return 1;
-}
-
-int
-pz_account_secure_eq(const struct pz_account *a, const struct pz_account *b)
-{
-	size_t i;
-
-	/* If in doubt, compare more: a token kept wrongly may go astray. */
-	if (!str_eq(a->auth_uri, b->auth_uri) ||
-	    a->nauth_uri_fields != b->nauth_uri_fields ||
-	    !str_eq(a->client_id, b->client_id) ||
-	    !str_eq(a->redirect_uri, b->redirect_uri) ||
-	    !strv_eq(a->scopes, a->nscopes, b->scopes, b->nscopes) ||
-	    !str_eq(a->token_uri, b->token_uri) ||
-	    !str_eq(a->device_auth_uri, b->device_auth_uri) ||
-	    !str_eq(a->revoke_uri, b->revoke_uri))
-		return 0;
-	for (i = 0; i < a->nauth_uri_fields; i++)
-		if (strcmp(a->auth_uri_fields[i].key,
-		    b->auth_uri_fields[i].key) != 0 ||
-		    strcmp(a->auth_uri_fields[i].val,
-		    b->auth_uri_fields[i].val) != 0)
-			return 0;
-	if (a->client_secret == NULL || b->client_secret == NULL)
-		return a->client_secret == b->client_secret;
-	return pz_secret_eq(a->client_secret, b->client_secret);
-}
-
-/* Feed one field to the digest: presence, length, bytes, so that no two
- * different accounts serialise alike. */
-static int
-fp_str(EVP_MD_CTX *md, const char *s)
-{
-	unsigned char hdr[9];
-	uint64_t n = s != NULL ? strlen(s) : 0;
-	int i;
-
-	hdr[0] = s != NULL;
-	for (i = 0; i < 8; i++)
-		hdr[1 + i] = (unsigned char)(n >> (56 - 8 * i));
-	if (EVP_DigestUpdate(md, hdr, sizeof(hdr)) != 1)
-		return -1;
-	if (n > 0 && EVP_DigestUpdate(md, s, (size_t)n) != 1)
-		return -1;
-	return 0;
-}
-
-static int
-fp_count(EVP_MD_CTX *md, size_t n)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%zu", n);
-	return fp_str(md, buf);
-}
-
-int
-pz_account_fingerprint(const struct pz_account *act, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	EVP_MD_CTX *md;
-	size_t i;
-	int rc = -1;
-
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    fp_str(md, "pizauth-account-fingerprint-v1") == -1 ||
-	    fp_str(md, act->auth_uri) == -1 ||
-	    fp_count(md, act->nauth_uri_fields) == -1)
-		goto out;
-	for (i = 0; i < act->nauth_uri_fields; i++)
-		if (fp_str(md, act->auth_uri_fields[i].key) == -1 ||
-		    fp_str(md, act->auth_uri_fields[i].val) == -1)
-			goto out;
-	if (fp_str(md, act->client_id) == -1 ||
-	    fp_str(md, act->client_secret) == -1 ||
-	    fp_str(md, act->redirect_uri) == -1 ||
-	    fp_count(md, act->nscopes) == -1)
-		goto out;
-	for (i = 0; i < act->nscopes; i++)
-		if (fp_str(md, act->scopes[i]) == -1)
-			goto out;
-	if (fp_str(md, act->token_uri) == -1 ||
-	    fp_str(md, act->device_auth_uri) == -1 ||
-	    fp_str(md, act->revoke_uri) == -1 ||
-	    EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen != 32)
-		goto out;
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 0xf];
-	}
-	out[64] = '\0';
-	rc = 0;
-out:
-	EVP_MD_CTX_free(md);
-	pz_wipe(d, sizeof(d));
-	return rc;
-}

@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/config_lex.h"
+#include "core/err.h"
 
 /*
  * The value a key takes, which is all the grammar needs to know of it:
@@ -39,5 +40,10 @@ int		pz_cfg_syntax(const char *text, size_t len,
  * strings can't carry) as "\0", and, if nl, each newline as "\n". */
 int		pz_cfg_put_source(struct pz_buf *b, const char *src,
 		    size_t len, int nl);
+
+/* Copy a built message into err, cut at a character boundary; -1. */
+int		pz_cfg_set_err(struct pz_err *err, const struct pz_buf *b);
+/* Say "out of memory" in err; -1. */
+int		pz_cfg_oom(struct pz_err *err);
 
 #endif
