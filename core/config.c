@@ -691,6 +691,10 @@ check_listeners(struct ctx *c, const struct pz_config *conf,
 		    "none");
 	for (i = 0; i < conf->naccounts; i++) {
 		aw = &aws[i];
+		/* The device flow never redirects: no listener needed. */
+		if (conf->accounts[i].device_auth_uri != NULL &&
+		    !aw->redirect_uri.set)
+			continue;
 		if (pz_uri_parse(conf->accounts[i].redirect_uri, &u,
 		    &why) == -1)
 			return pz_errf(c->err, "Invalid URI: %s", why.msg);

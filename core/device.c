@@ -10,13 +10,20 @@
 #include "core/secret.h"
 #include "core/token.h"
 
-/* A non-empty string member, copied, or NULL. */
+/* A non-empty string member without control characters, copied, or NULL:
+ * these strings end up on the user's terminal and in hook environments. */
 static char *
 string_member(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
+	size_t i;
 
-	return s != NULL && *s != '\0' ? strdup(s) : NULL;
+	if (s == NULL || *s == '\0')
+		return NULL;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return NULL;
+	return strdup(s);
 }
 
 /* A positive integer member (providers also send numeric strings), or

@@ -18,6 +18,7 @@
 #include "daemon/server/notify.h"
 #include "daemon/server/redirect.h"
 #include "daemon/server/server.h"
+#include "daemon/server/wait.h"
 
 char *
 authflow_redirect_uri(const struct account *a, struct pz_err *err)
@@ -186,6 +187,7 @@ on_exchange_done(const struct http_result *res, void *arg)
 	account_clear(a, NULL);
 	account_set_error(a, msg);
 	notify_error(a->srv, account_name(a), msg);
+	wait_fail(a, msg);
 	redirect_reply(browser, 502, "Bad Gateway", msg);
 }
 

@@ -125,7 +125,7 @@ on_poll(const struct http_result *res, void *arg)
 {
 	struct account *a = arg;
 	struct pz_token_resp tr = PZ_TOKEN_RESP_INIT;
-	char msg[sizeof(tr.msg) + 64];
+	char msg[sizeof(tr.msg) + 128];
 	int64_t now = clock_now();
 
 	a->req = NULL;
@@ -152,8 +152,9 @@ on_poll(const struct http_result *res, void *arg)
 		device_poll_schedule(a);
 	else {
 		/* access_denied, expired_token, or worse. */
-		snprintf(msg, sizeof(msg), "Device authorisation failed: %s",
-		    tr.msg);
+		snprintf(msg, sizeof(msg), "Device authorisation failed: %s%s",
+		    tr.msg, tr.outcome == PZ_TOKEN_CONFIG ?
+		    account_failure_hint(tr.outcome) : "");
 		device_failed(a, msg);
 	}
 	pz_token_resp_clear(&tr);

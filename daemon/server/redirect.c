@@ -25,6 +25,7 @@
 #include "daemon/server/notify.h"
 #include "daemon/server/redirect.h"
 #include "daemon/server/server.h"
+#include "daemon/server/wait.h"
 
 /* Generous for a redirect, small for anything else. */
 #define MAX_HEADERS_SIZE	16384
@@ -172,6 +173,7 @@ on_request(struct evhttp_request *req, void *arg)
 		account_clear(a, NULL);
 		account_set_error(a, msg);
 		notify_error(r->srv, account_name(a), msg);
+		wait_fail(a, msg);
 		redirect_reply(req, 200, "OK", msg);
 	} else
 		authflow_exchange(a, code, req);

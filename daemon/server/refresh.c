@@ -13,6 +13,7 @@
 #include "daemon/server/refresh.h"
 #include "daemon/server/server.h"
 #include "daemon/server/timer.h"
+#include "daemon/server/wait.h"
 
 void
 refresh_schedule(struct account *a)
@@ -67,6 +68,7 @@ on_judged(int status, void *arg)
 	account_clear(a, "token_invalidated");
 	account_set_error(a, msg);
 	notify_error(a->srv, account_name(a), msg);
+	wait_fail(a, msg);
 }
 
 static void
@@ -131,6 +133,7 @@ on_refresh_done(const struct http_result *res, void *arg)
 		account_clear(a, "token_invalidated");
 		account_set_error(a, msg);
 		notify_error(a->srv, account_name(a), msg);
+		wait_fail(a, msg);
 		break;
 	}
 	pz_token_resp_clear(&tr);

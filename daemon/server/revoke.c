@@ -12,6 +12,7 @@
 #include "daemon/server/log.h"
 #include "daemon/server/revoke.h"
 #include "daemon/server/server.h"
+#include "daemon/server/wait.h"
 
 struct revocation {
 	struct server		*srv;
@@ -85,6 +86,7 @@ revoke_account(struct account *a, struct ctl_conn *conn,
 	};
 
 	account_clear(a, "token_revoked");
+	wait_fail(a, "Token revoked");
 	if (c->revoke_uri == NULL || token == NULL) {
 		pz_secret_free(token);
 		pz_buf_puts(reply, "ok:");

@@ -71,8 +71,6 @@ CLIENT_SECRET = "e2e-secret"
 ACCOUNT = "e2e"
 SUCCESS_BODY = "pizauth successfully received authentication code"
 PENDING_RE = re.compile(r"Access token unavailable until authorised with URL (\S+)")
-DEVICE_PENDING_RE = re.compile(
-    r"Access token unavailable until authorised with URL (\S+) using code (\S+)$")
 
 HTTP_TIMEOUT = 10  # seconds, each HTTP request the tests make
 CMD_TIMEOUT = 10  # seconds, each pizauth client command

@@ -156,8 +156,33 @@ def test_00_05_device_authorization(provider):
     assert status == 200, body
     d = json.loads(body)
     assert d["device_code"] and d["user_code"] and d["verification_uri"], d
+    assert d["interval"] == 2, d  # provider.mjs's, for short device-flow tests
     status, body = provider.post_form("/token", {
         "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
         "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
         "device_code": d["device_code"]})
     assert status == 400 and json.loads(body)["error"] == "authorization_pending", body
+
+
+# Revoking a refresh token drops its grant and tokens; the admin routes see it,
+# and /admin/refuse refuses as a revocation endpoint would.
+def test_00_06_revocation_and_admin(provider, browser):
+    tok = code_flow(provider, browser)
+    held = provider.tokens()
+    assert held.get("Grant") == 1 and held.get("RefreshToken") == 1, held
+    form = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+            "token": tok["refresh_token"], "token_type_hint": "refresh_token"}
+    status, body = provider.post_form("/admin/refuse?status=400&error=unsupported_token_type"
+                                      "&error_description=no", form)
+    assert status == 400 and json.loads(body) == {
+        "error": "unsupported_token_type", "error_description": "no"}, body
+    status, body = provider.post_form("/token/revocation", form)
+    assert status == 200, body
+    rec = {"token_type_hint": "refresh_token", "token_kind": "RefreshToken",
+           "client_authenticated": True}
+    assert provider.stats()["revocations"] == [
+        {"path": "/admin/refuse", "status": 400, **rec},
+        {"path": "/token/revocation", "status": 200, **rec}]
+    held = provider.tokens()
+    assert not any(held.get(k) for k in ("Grant", "RefreshToken", "AccessToken")), held
+    assert provider.introspect(tok["access_token"])["active"] is False
