@@ -88,6 +88,22 @@ named_account(struct server *srv, const char *name, size_t len,
 	return a;
 }
 
+/* Parse "withurl|withouturl ACCOUNT" (the account name may hold spaces). */
+static struct account *
+url_and_account(struct server *srv, const struct pz_ctl_msg *m,
+    int *withurl, struct pz_buf *reply)
+{
+	const char *p = m->body, *end = m->body + m->bodylen, *w;
+	size_t len;
+
+	if (next_word(&p, end, &w, &len) == -1 || p >= end) {
+		reply_error(reply, "Malformed request");
+		return NULL;
+	}
+	*withurl = is_withurl(w, len);
+	return named_account(srv, p, (size_t)(end - p), reply);
+}
+
 /* Begin (or begin again) authorising a. */
 static enum token_answer
 start_auth(struct account *a, int withurl, struct pz_buf *reply)
@@ -173,15 +189,10 @@ enum ctl_result
 cmd_showtoken(struct server *srv, struct ctl_conn *conn,
     const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
-	const char *p = m->body, *end = m->body + m->bodylen, *w;
 	struct account *a;
-	size_t len;
 	int withurl;
 
-	if (next_word(&p, end, &w, &len) == -1 || p >= end)
-		return reply_error(reply, "Malformed request");
-	withurl = is_withurl(w, len);
-	if ((a = named_account(srv, p, (size_t)(end - p), reply)) == NULL)
+	if ((a = url_and_account(srv, m, &withurl, reply)) == NULL)
 		return CTL_REPLY;
 	return answer_or_wait(a, conn, withurl, 0, reply);
 }
@@ -264,15 +275,10 @@ enum ctl_result
 cmd_refresh(struct server *srv, struct ctl_conn *conn,
     const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
-	const char *p = m->body, *end = m->body + m->bodylen, *w;
 	struct account *a;
-	size_t len;
 	int withurl;
 
-	if (next_word(&p, end, &w, &len) == -1 || p >= end)
-		return reply_error(reply, "Malformed request");
-	withurl = is_withurl(w, len);
-	if ((a = named_account(srv, p, (size_t)(end - p), reply)) == NULL)
+	if ((a = url_and_account(srv, m, &withurl, reply)) == NULL)
 		return CTL_REPLY;
 	if (a->state == TOK_ACTIVE) {
 		refresh_now(a);
