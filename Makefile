@@ -33,7 +33,8 @@ endif
 # pkg-config module -> the Debian package that provides it.
 PC_PKGS    := jansson:libjansson-dev openssl:libssl-dev \
               libevent:libevent-dev libevent_openssl:libevent-dev \
-              libcurl:libcurl4-openssl-dev cmocka:libcmocka-dev
+              libcurl:libcurl4-openssl-dev cmocka:libcmocka-dev \
+              libsasl2:libsasl2-dev libsecret-1:libsecret-1-dev
 # Tools the build and the tests run -> their Debian packages.
 TOOL_PKGS  := pkg-config:pkg-config mandoc:mandoc node:nodejs npm:npm \
               curl:curl valgrind:valgrind
@@ -56,11 +57,22 @@ pc_libs     = $(shell pkg-config --libs $(1) 2>/dev/null)
 CORE_PC    := jansson openssl
 CLIENT_PC  := jansson
 DAEMON_PC  := libevent libevent_openssl libcurl openssl jansson
+SASL_PC    := libsasl2
+KEYRING_PC := libsecret-1
+# libsasl2 searches this directory for plugins; override to install
+# elsewhere (SASL_PATH lets a user point libsasl2 at another).
+SASL_PLUGIN_DIR ?= $(shell pkg-config --variable=libdir libsasl2 2>/dev/null)/sasl2
 
 CORE_SRC   := $(sort $(wildcard core/*.c))
 CLIENT_SRC := $(sort $(wildcard daemon/client/*.c))
 DAEMON_SRC := $(sort $(wildcard daemon/server/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+# The adapters: each a directory, each linking the core and its own library
+# only (never the daemon).
+GITCRED_SRC := $(sort $(wildcard helpers/git/*.c))
+PWEVAL_SRC := $(sort $(wildcard helpers/passwordeval/*.c))
+SASL_SRC   := $(sort $(wildcard plugins/sasl/*.c))
+KEYRING_SRC := $(sort $(wildcard plugins/keyring/*.c))
 
 obj         = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 CORE_OBJ   := $(call obj,$(CORE_SRC))
@@ -69,9 +81,23 @@ DAEMON_OBJ := $(call obj,$(DAEMON_SRC))
 # The daemon minus its main(), so unit tests can link its modules.
 DAEMON_LIB_OBJ := $(filter-out $(BUILD)/obj/daemon/server/main.o,$(DAEMON_OBJ))
 
+GITCRED_OBJ := $(call obj,$(GITCRED_SRC))
+PWEVAL_OBJ := $(call obj,$(PWEVAL_SRC))
+SASL_OBJ   := $(call obj,$(SASL_SRC))
+KEYRING_OBJ := $(call obj,$(KEYRING_SRC))
+# Everything of the adapters but their main()s, for unit tests.
+ADAPTER_LIB_OBJ := $(filter-out %/main.o,$(GITCRED_OBJ) $(PWEVAL_OBJ) \
+              $(SASL_OBJ) $(KEYRING_OBJ))
+
 CORE_LIB   := $(BUILD)/lib/libpizauth-core.a
 DAEMON_LIB := $(BUILD)/lib/libpizauthd.a
-PROGRAMS   := $(BUILD)/bin/pizauth $(BUILD)/bin/pizauthd
+ADAPTER_LIB := $(BUILD)/lib/libpizauth-adapters.a
+SASL_PLUGIN := $(BUILD)/lib/sasl2/libpizauth.so
+ADAPTERS   := $(if $(GITCRED_SRC),$(BUILD)/bin/git-credential-pizauth) \
+              $(if $(PWEVAL_SRC),$(BUILD)/bin/pizauth-passwordeval) \
+              $(if $(KEYRING_SRC),$(BUILD)/bin/pizauth-keyring) \
+              $(if $(SASL_SRC),$(SASL_PLUGIN))
+PROGRAMS   := $(BUILD)/bin/pizauth $(BUILD)/bin/pizauthd $(ADAPTERS)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 MANPAGES   := $(wildcard docs/*.1 docs/*.5)
@@ -113,12 +139,33 @@ $(BUILD)/obj/daemon/server/%.o: daemon/server/%.c
 	@echo '  CC      $<'
 	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(DAEMON_PC)) -MMD -MP -c $< -o $@
 
+$(BUILD)/obj/helpers/%.o: helpers/%.c
+	@mkdir -p $(@D)
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(CLIENT_PC)) -MMD -MP -c $< -o $@
+
+# The SASL plugin lives in other programs: export nothing but its entry.
+$(BUILD)/obj/plugins/sasl/%.o: plugins/sasl/%.c
+	@mkdir -p $(@D)
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) -fvisibility=hidden $(call pc_cflags,$(SASL_PC) $(CLIENT_PC)) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/plugins/keyring/%.o: plugins/keyring/%.c
+	@mkdir -p $(@D)
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(KEYRING_PC) $(CLIENT_PC)) -MMD -MP -c $< -o $@
+
 $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	@echo '  CC      $<'
-	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,cmocka $(DAEMON_PC)) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,cmocka $(DAEMON_PC) $(SASL_PC) $(KEYRING_PC)) -MMD -MP -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJ)
+	@mkdir -p $(@D)
+	@echo '  AR      $@'
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(ADAPTER_LIB): $(ADAPTER_LIB_OBJ)
 	@mkdir -p $(@D)
 	@echo '  AR      $@'
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -142,11 +189,38 @@ $(BUILD)/bin/pizauthd: $(DAEMON_OBJ) $(CORE_LIB)
 	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ \
 	  $(DAEMON_OBJ) $(CORE_LIB) $(call pc_libs,$(DAEMON_PC))
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
+# Adapters link the core and jansson (and their own library) only.
+$(BUILD)/bin/git-credential-pizauth: $(GITCRED_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ \
+	  $(GITCRED_OBJ) $(CORE_LIB) $(call pc_libs,$(CLIENT_PC))
+
+$(BUILD)/bin/pizauth-passwordeval: $(PWEVAL_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ \
+	  $(PWEVAL_OBJ) $(CORE_LIB) $(call pc_libs,$(CLIENT_PC))
+
+$(BUILD)/bin/pizauth-keyring: $(KEYRING_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ \
+	  $(KEYRING_OBJ) $(CORE_LIB) $(call pc_libs,$(KEYRING_PC) $(CLIENT_PC))
+
+$(SASL_PLUGIN): $(SASL_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -shared -Wl,--as-needed \
+	  -Wl,-z,defs -o $@ $(SASL_OBJ) $(CORE_LIB) \
+	  $(call pc_libs,$(SASL_PC) $(CLIENT_PC))
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(ADAPTER_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo '  LD      $@'
 	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) \
-	  $(CORE_LIB) $(call pc_libs,cmocka $(DAEMON_PC))
+	  $(ADAPTER_LIB) $(CORE_LIB) \
+	  $(call pc_libs,cmocka $(DAEMON_PC) $(SASL_PC) $(KEYRING_PC))
 
 # Keep objects make considers intermediate (unit test objects).
 .SECONDARY:
@@ -223,14 +297,17 @@ run: deps
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
-	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(filter $(BUILD)/bin/%,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/
+	$(if $(SASL_SRC),install -d $(DESTDIR)$(SASL_PLUGIN_DIR) && \
+	  install -m 755 $(SASL_PLUGIN) $(DESTDIR)$(SASL_PLUGIN_DIR)/)
 	install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 examples/pizauth.conf $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(filter $(BUILD)/bin/%,$(PROGRAMS))))
+	rm -f $(DESTDIR)$(SASL_PLUGIN_DIR)/libpizauth.so
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/*.1)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/*.5)))
 	rm -rf $(DESTDIR)$(DOCDIR)
