@@ -39,10 +39,14 @@ enum ctl_result {
 
 enum ctl_result	 control_dispatch(struct server *srv, struct ctl_conn *conn,
 		    const char *req, size_t len, struct pz_buf *reply);
+/* How a token request wants its answer (flags). */
+#define CTL_WITH_URL	0x1	/* pending: replies carry the URL */
+#define CTL_DETAILS	0x2	/* a token comes as details:{json} */
+
 /* What `showtoken` answers for a now (starting an authorisation or a
  * refresh if that is what it takes). */
 struct account;
-void		 control_token_reply(struct account *a, int withurl,
+void		 control_token_reply(struct account *a, int how,
 		    struct pz_buf *reply);
 /* Answer a deferred request; conn is gone afterwards. */
 void		 control_answer(struct ctl_conn *conn, const char *reply,

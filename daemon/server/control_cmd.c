@@ -115,6 +115,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "shutdown",	1, cmd_shutdown },
 	{ "status",	1, cmd_status },
 	{ "status_json", 1, cmd_status_json },
+	{ "token_details", 0, cmd_token_details },
 };
 
 enum ctl_result

@@ -31,6 +31,8 @@ enum ctl_result	cmd_showtoken_wait(struct server *, struct ctl_conn *,
 		    const struct pz_ctl_msg *, struct pz_buf *);
 enum ctl_result	cmd_showtoken_match(struct server *, struct ctl_conn *,
 		    const struct pz_ctl_msg *, struct pz_buf *);
+enum ctl_result	cmd_token_details(struct server *, struct ctl_conn *,
+		    const struct pz_ctl_msg *, struct pz_buf *);
 enum ctl_result	cmd_refresh(struct server *, struct ctl_conn *,
 		    const struct pz_ctl_msg *, struct pz_buf *);
 

@@ -7,15 +7,24 @@
  *   showtoken:withurl|withouturl ACCOUNT
  *   showtoken_wait:withurl|withouturl SECS ACCOUNT
  *   showtoken_match:withurl|withouturl SECS\nuser=USER\nhost=HOST
+ *   token_details:withurl|withouturl SECS\naccount=NAME or user=/host=
  *   refresh:withurl|withouturl ACCOUNT
+ *
+ * token_details answers a token as details:{"account": NAME,
+ * "access_token": TOKEN, "expires": UNIX-TIME}; otherwise as showtoken.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/config.h"
 #include "core/ctl.h"
+#include "core/json_secret.h"
+#include "core/secret.h"
 #include "daemon/server/account.h"
 #include "daemon/server/authflow.h"
+#include "daemon/server/clock.h"
 #include "daemon/server/control.h"
 #include "daemon/server/control_p.h"
 #include "daemon/server/device.h"
@@ -51,10 +60,11 @@ next_word(const char **p, const char *end, const char **w, size_t *len)
 	return *len > 0 ? 0 : -1;
 }
 
+/* The flags a "withurl" / "withouturl" word asks for. */
 static int
-is_withurl(const char *w, size_t len)
+url_flag(const char *w, size_t len)
 {
-	return len == 7 && memcmp(w, "withurl", 7) == 0;
+	return len == 7 && memcmp(w, "withurl", 7) == 0 ? CTL_WITH_URL : 0;
 }
 
 static int
@@ -91,7 +101,7 @@ named_account(struct server *srv, const char *name, size_t len,
 /* Parse "withurl|withouturl ACCOUNT" (the account name may hold spaces). */
 static struct account *
 url_and_account(struct server *srv, const struct pz_ctl_msg *m,
-    int *withurl, struct pz_buf *reply)
+    int *how, struct pz_buf *reply)
 {
 	const char *p = m->body, *end = m->body + m->bodylen, *w;
 	size_t len;
@@ -100,13 +110,13 @@ url_and_account(struct server *srv, const struct pz_ctl_msg *m,
 		reply_error(reply, "Malformed request");
 		return NULL;
 	}
-	*withurl = is_withurl(w, len);
+	*how = url_flag(w, len);
 	return named_account(srv, p, (size_t)(end - p), reply);
 }
 
 /* Begin (or begin again) authorising a. */
 static enum token_answer
-start_auth(struct account *a, int withurl, struct pz_buf *reply)
+start_auth(struct account *a, int how, struct pz_buf *reply)
 {
 	struct pz_err err;
 
@@ -121,27 +131,55 @@ start_auth(struct account *a, int withurl, struct pz_buf *reply)
 		reply_error(reply, "%s", err.msg);
 		return TA_ERROR;
 	}
-	pz_buf_printf(reply, "pending:%s", withurl ? a->url : "");
+	pz_buf_printf(reply, "pending:%s",
+	    (how & CTL_WITH_URL) ? a->url : "");
 	return TA_PENDING;
+}
+
+/* details:{"account": NAME, "access_token": T, "expires": UNIX} for
+ * adapters that need to know which account and until when. */
+static void
+token_details(const struct account *a, struct pz_buf *reply)
+{
+	json_t *j;
+	char *s;
+
+	j = json_pack("{s:s, s:s, s:I}", "account", account_name(a),
+	    "access_token", a->access_token, "expires",
+	    (json_int_t)clock_to_wall(a->expiry));
+	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
+		pz_json_wipe_decref(j);
+		reply_error(reply, "Out of memory");
+		return;
+	}
+	pz_json_wipe_decref(j);
+	pz_buf_printf(reply, "details:%s", s);
+	pz_wipe(s, strlen(s));
+	free(s);
 }
 
 /* What showtoken answers for a now. */
 static enum token_answer
-token_answer(struct account *a, int withurl, struct pz_buf *reply)
+token_answer(struct account *a, int how, struct pz_buf *reply)
 {
 	switch (a->state) {
 	case TOK_EMPTY:
 		if (device_requesting(a))
 			return TA_NEEDS_URL;
-		return start_auth(a, withurl, reply);
+		return start_auth(a, how, reply);
 	case TOK_PENDING:
-		pz_buf_printf(reply, "pending:%s", withurl ? a->url : "");
+		pz_buf_printf(reply, "pending:%s",
+		    (how & CTL_WITH_URL) ? a->url : "");
 		return TA_PENDING;
 	case TOK_ACTIVE:
 		break;
 	}
 	if (account_token_valid(a)) {
-		pz_buf_printf(reply, "access_token:%s", a->access_token);
+		if (how & CTL_DETAILS)
+			token_details(a, reply);
+		else
+			pz_buf_printf(reply, "access_token:%s",
+			    a->access_token);
 		return TA_TOKEN;
 	}
 	/* Start a refresh, unless one waits out a transient error: `show`
@@ -159,9 +197,9 @@ token_answer(struct account *a, int withurl, struct pz_buf *reply)
 }
 
 void
-control_token_reply(struct account *a, int withurl, struct pz_buf *reply)
+control_token_reply(struct account *a, int how, struct pz_buf *reply)
 {
-	if (token_answer(a, withurl, reply) == TA_NEEDS_URL)
+	if (token_answer(a, how, reply) == TA_NEEDS_URL)
 		reply_error(reply, "Still waiting for the provider to issue "
 		    "a device code");
 }
@@ -169,17 +207,17 @@ control_token_reply(struct account *a, int withurl, struct pz_buf *reply)
 /* Answer now, or wait up to secs for a token (0: only for a device code,
  * which `show` cannot do without). */
 static enum ctl_result
-answer_or_wait(struct account *a, struct ctl_conn *conn, int withurl,
+answer_or_wait(struct account *a, struct ctl_conn *conn, int how,
     unsigned secs, struct pz_buf *reply)
 {
-	enum token_answer ta = token_answer(a, withurl, reply);
+	enum token_answer ta = token_answer(a, how, reply);
 
 	if (ta == TA_TOKEN || ta == TA_ERROR)
 		return CTL_REPLY;
 	if (secs == 0 && ta != TA_NEEDS_URL)
 		return CTL_REPLY;
 	pz_buf_clear(reply);
-	if (wait_add(a, conn, secs > 0 ? WAIT_TOKEN : WAIT_URL, withurl,
+	if (wait_add(a, conn, secs > 0 ? WAIT_TOKEN : WAIT_URL, how,
 	    secs > 0 ? secs : DEVICE_CODE_WAIT_S) == -1)
 		return reply_error(reply, "Out of memory");
 	return CTL_DEFERRED;
@@ -190,11 +228,11 @@ cmd_showtoken(struct server *srv, struct ctl_conn *conn,
     const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	struct account *a;
-	int withurl;
+	int how;
 
-	if ((a = url_and_account(srv, m, &withurl, reply)) == NULL)
+	if ((a = url_and_account(srv, m, &how, reply)) == NULL)
 		return CTL_REPLY;
-	return answer_or_wait(a, conn, withurl, 0, reply);
+	return answer_or_wait(a, conn, how, 0, reply);
 }
 
 enum ctl_result
@@ -205,16 +243,16 @@ cmd_showtoken_wait(struct server *srv, struct ctl_conn *conn,
 	struct account *a;
 	size_t len, slen;
 	unsigned secs;
-	int withurl;
+	int how;
 
 	if (next_word(&p, end, &w, &len) == -1 ||
 	    next_word(&p, end, &s, &slen) == -1 ||
 	    parse_secs(s, slen, &secs) == -1 || p >= end)
 		return reply_error(reply, "Malformed request");
-	withurl = is_withurl(w, len);
+	how = url_flag(w, len);
 	if ((a = named_account(srv, p, (size_t)(end - p), reply)) == NULL)
 		return CTL_REPLY;
-	return answer_or_wait(a, conn, withurl, secs, reply);
+	return answer_or_wait(a, conn, how, secs, reply);
 }
 
 /* A "key=value" line of the match request into buf (NUL-terminated). */
@@ -234,13 +272,18 @@ take_field(const char *line, size_t len, const char *key, char *buf,
 	return 1;
 }
 
-enum ctl_result
-cmd_showtoken_match(struct server *srv, struct ctl_conn *conn,
-    const struct pz_ctl_msg *m, struct pz_buf *reply)
+/*
+ * showtoken_match and token_details: "withurl|withouturl SECS" then
+ * "key=value" lines naming the account (account=NAME) or what it serves
+ * (user=, host=, matched as match.h says).
+ */
+static enum ctl_result
+lookup_request(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, int details, struct pz_buf *reply)
 {
 	const char *p = m->body, *end = m->body + m->bodylen, *w, *s, *nl;
-	char user[256], host[256], why[512];
-	int withurl, have_user = 0, have_host = 0, r;
+	char user[256], host[256], name[256], why[512];
+	int how, have_user = 0, have_host = 0, have_name = 0, r;
 	struct account *a;
 	size_t len, slen;
 	unsigned secs;
@@ -249,26 +292,48 @@ cmd_showtoken_match(struct server *srv, struct ctl_conn *conn,
 	    next_word(&p, end, &s, &slen) == -1 ||
 	    parse_secs(s, slen, &secs) == -1)
 		return reply_error(reply, "Malformed request");
-	withurl = is_withurl(w, len);
+	how = url_flag(w, len) | (details ? CTL_DETAILS : 0);
 	/* Unknown keys are ignored, so adapters may send more later. */
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		if ((r = take_field(p, (size_t)(nl - p), "user", user,
-		    sizeof(user))) == 1)
+		len = (size_t)(nl - p);
+		if ((r = take_field(p, len, "user", user, sizeof(user))) == 1)
 			have_user = 1;
-		else if (r == 0 && (r = take_field(p, (size_t)(nl - p),
-		    "host", host, sizeof(host))) == 1)
+		else if (r == 0 && (r = take_field(p, len, "host", host,
+		    sizeof(host))) == 1)
 			have_host = 1;
+		else if (r == 0 && (r = take_field(p, len, "account", name,
+		    sizeof(name))) == 1)
+			have_name = 1;
 		if (r == -1)
 			return reply_error(reply, "Malformed request");
 	}
-	if (!have_user && !have_host)
-		return reply_error(reply, "Malformed request: no user or host");
-	if ((a = match_account(srv, have_user ? user : NULL,
+	if (have_name) {
+		if ((a = named_account(srv, name, strlen(name), reply)) ==
+		    NULL)
+			return CTL_REPLY;
+	} else if (!have_user && !have_host)
+		return reply_error(reply, "Malformed request: no account, "
+		    "user or host");
+	else if ((a = match_account(srv, have_user ? user : NULL,
 	    have_host ? host : NULL, why, sizeof(why))) == NULL)
 		return reply_error(reply, "%s", why);
-	return answer_or_wait(a, conn, withurl, secs, reply);
+	return answer_or_wait(a, conn, how, secs, reply);
+}
+
+enum ctl_result
+cmd_showtoken_match(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
+{
+	return lookup_request(srv, conn, m, 0, reply);
+}
+
+enum ctl_result
+cmd_token_details(struct server *srv, struct ctl_conn *conn,
+    const struct pz_ctl_msg *m, struct pz_buf *reply)
+{
+	return lookup_request(srv, conn, m, 1, reply);
 }
 
 enum ctl_result
@@ -276,18 +341,18 @@ cmd_refresh(struct server *srv, struct ctl_conn *conn,
     const struct pz_ctl_msg *m, struct pz_buf *reply)
 {
 	struct account *a;
-	int withurl;
+	int how;
 
-	if ((a = url_and_account(srv, m, &withurl, reply)) == NULL)
+	if ((a = url_and_account(srv, m, &how, reply)) == NULL)
 		return CTL_REPLY;
 	if (a->state == TOK_ACTIVE) {
 		refresh_now(a);
 		pz_buf_puts(reply, "scheduled:");
 		return CTL_REPLY;
 	}
-	switch (start_auth(a, withurl, reply)) {
+	switch (start_auth(a, how, reply)) {
 	case TA_NEEDS_URL:
-		if (wait_add(a, conn, WAIT_URL, withurl, DEVICE_CODE_WAIT_S) ==
+		if (wait_add(a, conn, WAIT_URL, how, DEVICE_CODE_WAIT_S) ==
 		    -1)
 			return reply_error(reply, "Out of memory");
 		return CTL_DEFERRED;

@@ -14,7 +14,7 @@ struct waiter {
 	struct account		*a;
 	struct ctl_conn		*conn;
 	enum wait_for		 what;
-	int			 withurl;
+	int			 how;		/* CTL_WITH_URL, CTL_DETAILS */
 	struct event		*deadline;
 	struct waiter		*next;
 };
@@ -51,7 +51,7 @@ answer_now(struct waiter *w)
 	/* Off the list first: making the reply may start an authorisation,
 	 * which updates the account's waiters. */
 	unlink_waiter(w);
-	control_token_reply(w->a, w->withurl, &reply);
+	control_token_reply(w->a, w->how, &reply);
 	answer(w, &reply);
 	pz_buf_clear(&reply);
 }
@@ -64,7 +64,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 
 int
 wait_add(struct account *a, struct ctl_conn *conn, enum wait_for what,
-    int withurl, unsigned secs)
+    int how, unsigned secs)
 {
 	struct timeval tv = { secs > WAIT_MAX_S ? WAIT_MAX_S : secs, 0 };
 	struct waiter *w;
@@ -78,7 +78,7 @@ wait_add(struct account *a, struct ctl_conn *conn, enum wait_for what,
 	w->a = a;
 	w->conn = conn;
 	w->what = what;
-	w->withurl = withurl;
+	w->how = how;
 	w->next = a->waiters;
 	a->waiters = w;
 	evtimer_add(w->deadline, &tv);

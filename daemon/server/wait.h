@@ -21,9 +21,9 @@ enum wait_for {
 #define WAIT_MAX_S	(24 * 60 * 60)
 
 /* Hold conn until a's token (or URL) arrives or secs pass; then answer it
- * as `showtoken` would.  Returns -1 if out of memory. */
+ * as `showtoken` would (how: CTL_WITH_URL, CTL_DETAILS).  Returns -1 if out of memory. */
 int	wait_add(struct account *a, struct ctl_conn *conn, enum wait_for what,
-	    int withurl, unsigned secs);
+	    int how, unsigned secs);
 /* a's state changed: answer the waiters it satisfies. */
 void	wait_update(struct account *a);
 /* a failed in a way waiting cannot mend: answer every waiter with msg. */
