@@ -264,8 +264,18 @@ valgrind: $(UNIT_BINS) $(PROGRAMS)
 	  || exit 1; done; echo "valgrind: unit tests clean"
 	@BIN=$(abspath $(BUILD))/bin sh tests/valgrind/daemon.sh
 
-# What `pizauth show` costs, against bench/baseline.txt.
-bench: $(PROGRAMS)
+# The figures of bench/RESULTS.md (bench.py), then what `pizauth show`
+# costs against bench/baseline.txt.  PIZAUTH_BASELINE=/path/to/pizauth
+# measures another pizauth beside ours.
+BENCH_TOOLS := $(BUILD)/bench/spawn $(BUILD)/bench/load
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -o $@ $<
+
+bench: $(PROGRAMS) $(BENCH_TOOLS)
+	@BIN=$(abspath $(BUILD))/bin BENCH_TOOLS=$(abspath $(BUILD))/bench \
+	  BENCH_OUT=$(abspath $(BUILD))/bench /usr/bin/python3 bench/bench.py
 	@BIN=$(abspath $(BUILD))/bin sh bench/show.sh
 
 # Coverage-guided fuzzing of the parsers (clang's libFuzzer), each for

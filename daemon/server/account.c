@@ -30,9 +30,9 @@ account_new(struct server *srv, const struct pz_account *conf)
 	a->conf = conf;
 	a->state = TOK_EMPTY;
 	a->last_notified = a->last_refresh_attempt = a->retry_at = -1;
-	a->refresh_timer = timer_new(srv->base, refresh_timer_fired, a);
-	a->notify_timer = timer_new(srv->base, notify_timer_fired, a);
-	a->poll_timer = timer_new(srv->base, device_poll_fired, a);
+	a->refresh_timer = timer_new(srv->timers, refresh_timer_fired, a);
+	a->notify_timer = timer_new(srv->timers, notify_timer_fired, a);
+	a->poll_timer = timer_new(srv->timers, device_poll_fired, a);
 	if (a->refresh_timer == NULL || a->notify_timer == NULL ||
 	    a->poll_timer == NULL) {
 		account_free(a);

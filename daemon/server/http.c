@@ -232,6 +232,12 @@ http_new(struct event_base *base, struct pz_err *err)
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	/* A thousand tokens due at once must not open a thousand connections
+	 * to one provider: queue them over a few reused ones. */
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)HTTP_MAX_HOST_CONNECTIONS);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)HTTP_MAX_TOTAL_CONNECTIONS);
 	return h;
 }
 

@@ -18,6 +18,9 @@ struct http_req;
 
 /* Responses larger than this are cut off and reported as an error. */
 #define HTTP_MAX_RESPONSE	(1024 * 1024)
+/* Connections open at once, to one host and in all. */
+#define HTTP_MAX_HOST_CONNECTIONS	8
+#define HTTP_MAX_TOTAL_CONNECTIONS	32
 /* A token endpoint that takes longer than this is treated as down. */
 #define HTTP_TIMEOUT_S		30
 

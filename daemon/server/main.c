@@ -42,6 +42,18 @@ no_core_dumps(void)
 	prctl(PR_SET_DUMPABLE, 0);
 }
 
+/* Each waiting client holds a descriptor: allow as many as we may. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /*
  * Detach from the terminal.  The original process waits on a pipe until
  * the daemon says it is ready ("ok") or why it is not, so `pizauth server`
@@ -154,6 +166,7 @@ main(int argc, char **argv)
 	log_init("pizauth", 1, verbose);
 	signal(SIGPIPE, SIG_IGN);
 	no_core_dumps();
+	raise_fd_limit();
 
 	if (pz_paths_socket(&sock, 1, &err) == -1)
 		fatalx("%s", err.msg);

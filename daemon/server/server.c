@@ -20,6 +20,7 @@
 #include "daemon/server/refresh.h"
 #include "daemon/server/revoke.h"
 #include "daemon/server/server.h"
+#include "daemon/server/timer.h"
 #include "daemon/server/tls.h"
 
 /* XDG says files in $XDG_RUNTIME_DIR not touched for 6 hours may be
@@ -146,7 +147,8 @@ server_new(struct event_base *base, struct pz_config *conf,
 	srv->http_port = srv->https_port = -1;
 	if ((srv->conf_path = strdup(conf_path)) == NULL ||
 	    (srv->sock_path = strdup(sock_path)) == NULL ||
-	    (srv->hooks = hooks_new(base)) == NULL) {
+	    (srv->hooks = hooks_new(base)) == NULL ||
+	    (srv->timers = timers_new(base)) == NULL) {
 		pz_errf(err, "Out of memory");
 		goto fail;
 	}
@@ -228,6 +230,7 @@ server_free(struct server *srv)
 		free(srv->accounts);
 	}
 	control_free(srv->control);
+	timers_free(srv->timers);
 	redirect_free(srv->redirect_http);
 	redirect_free(srv->redirect_https);
 	http_free(srv->http);

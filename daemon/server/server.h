@@ -20,9 +20,11 @@ struct http;
 struct pz_config;
 struct redirect;
 struct revocation;
+struct timers;
 
 struct server {
 	struct event_base	*base;
+	struct timers		*timers;	/* every account's deadlines */
 	struct pz_config	*conf;
 	char			*conf_path;
 	char			*sock_path;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT */
-/* One-shot CLOCK_BOOTTIME timers: a timerfd watched by a libevent event. */
+/* CLOCK_BOOTTIME timers: a binary heap of deadlines behind one timerfd. */
 #include <sys/timerfd.h>
 
 #include <errno.h>
@@ -15,125 +15,228 @@
 #include "daemon/server/log.h"
 #include "daemon/server/timer.h"
 
-struct timer {
-	struct event	*ev;		/* pending only while armed */
+struct timers {
+	struct event	*ev;
 	int		 fd;		/* the timerfd */
+	struct timer	**heap;		/* earliest deadline first */
+	size_t		 n;
+	size_t		 cap;
+	int64_t		 armed_for;	/* the timerfd's deadline, -1: none */
+	int		 watching;	/* ev is added (only while armed) */
+	uint64_t	 seq;		/* ties fire in the order armed */
+};
+
+struct timer {
+	struct timers	*ts;
 	timer_cb	 cb;
 	void		*arg;
 	int64_t		 deadline;	/* boot ms, while armed */
-	int		 armed;
+	uint64_t	 seq;
+	size_t		 idx;		/* in ts->heap; SIZE_MAX: unarmed */
 };
 
-static void
-timer_disarm(struct timer *t)
+static int
+earlier(const struct timer *a, const struct timer *b)
 {
-	struct itimerspec its;
-
-	memset(&its, 0, sizeof(its));
-	if (timerfd_settime(t->fd, 0, &its, NULL) == -1)
-		log_warn("timerfd_settime");
-	event_del(t->ev);
-	t->armed = 0;
+	return a->deadline < b->deadline ||
+	    (a->deadline == b->deadline && a->seq < b->seq);
 }
 
 static void
-timer_fire(evutil_socket_t fd, short events, void *arg)
+place(struct timers *ts, struct timer *t, size_t i)
 {
-	struct timer *t = arg;
-	uint64_t n;
-	timer_cb cb;
-	void *cbarg;
+	ts->heap[i] = t;
+	t->idx = i;
+}
 
-	/*
-	 * Re-arming resets the count, so EAGAIN means an earlier callback in
-	 * this loop iteration moved the deadline: the wake-up is stale.
-	 */
-	if (read(fd, &n, sizeof(n)) != (ssize_t)sizeof(n)) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("timer read");
-		return;
+static void
+sift_up(struct timers *ts, size_t i)
+{
+	struct timer *t = ts->heap[i];
+
+	while (i > 0 && earlier(t, ts->heap[(i - 1) / 2])) {
+		place(ts, ts->heap[(i - 1) / 2], i);
+		i = (i - 1) / 2;
 	}
-	event_del(t->ev);
-	t->armed = 0;
-	cb = t->cb;
-	cbarg = t->arg;
-	/* The callback may re-arm or free t: nothing touches it after. */
-	cb(cbarg);
+	place(ts, t, i);
+}
+
+static void
+sift_down(struct timers *ts, size_t i)
+{
+	struct timer *t = ts->heap[i];
+	size_t c;
+
+	while ((c = 2 * i + 1) < ts->n) {
+		if (c + 1 < ts->n && earlier(ts->heap[c + 1], ts->heap[c]))
+			c++;
+		if (!earlier(ts->heap[c], t))
+			break;
+		place(ts, ts->heap[c], i);
+		i = c;
+	}
+	place(ts, t, i);
+}
+
+static void
+heap_remove(struct timers *ts, struct timer *t)
+{
+	size_t i = t->idx;
+	struct timer *last = ts->heap[--ts->n];
+
+	t->idx = SIZE_MAX;
+	if (i == ts->n)
+		return;
+	place(ts, last, i);
+	sift_up(ts, i);
+	sift_down(ts, last->idx);
+}
+
+/* Point the timerfd at the earliest deadline (or disarm it). */
+static void
+rearm(struct timers *ts)
+{
+	struct itimerspec its;
+	int64_t when = ts->n > 0 ? ts->heap[0]->deadline : -1;
+
+	if (when != ts->armed_for) {
+		memset(&its, 0, sizeof(its));
+		/* A zero it_value disarms: a deadline at boot means now. */
+		if (when >= 0) {
+			its.it_value.tv_sec = when / 1000;
+			its.it_value.tv_nsec = (when % 1000) * 1000000;
+			if (when == 0)
+				its.it_value.tv_nsec = 1;
+		}
+		if (timerfd_settime(ts->fd, TFD_TIMER_ABSTIME, &its, NULL) ==
+		    -1)
+			log_warn("timerfd_settime");
+		ts->armed_for = when;
+	}
+	/* Watch the fd only while something is due, so a loop with no other
+	 * work can end (as libevent's own timers allow). */
+	if (when >= 0 && !ts->watching)
+		ts->watching = event_add(ts->ev, NULL) == 0;
+	else if (when < 0 && ts->watching) {
+		event_del(ts->ev);
+		ts->watching = 0;
+	}
+}
+
+static void
+on_fire(evutil_socket_t fd, short events, void *arg)
+{
+	struct timers *ts = arg;
+	struct timer *t;
+	uint64_t count;
+	int64_t now;
+
+	if (read(fd, &count, sizeof(count)) == -1 && errno != EAGAIN &&
+	    errno != EINTR)
+		log_warn("timer read");
+	ts->armed_for = -1;	/* a fired timerfd is disarmed */
+	now = clock_now();
+	/* One at a time: a callback may arm, cancel or free any timer. */
+	while (ts->n > 0 && ts->heap[0]->deadline <= now) {
+		t = ts->heap[0];
+		heap_remove(ts, t);
+		t->cb(t->arg);
+	}
+	rearm(ts);
+}
+
+struct timers *
+timers_new(struct event_base *base)
+{
+	struct timers *ts;
+
+	if ((ts = calloc(1, sizeof(*ts))) == NULL)
+		return NULL;
+	ts->armed_for = -1;
+	if ((ts->fd = timerfd_create(CLOCK_BOOTTIME,
+	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1) {
+		log_warn("timerfd_create");
+		free(ts);
+		return NULL;
+	}
+	if ((ts->ev = event_new(base, ts->fd, EV_READ | EV_PERSIST, on_fire,
+	    ts)) == NULL) {
+		close(ts->fd);
+		free(ts);
+		return NULL;
+	}
+	return ts;
+}
+
+void
+timers_free(struct timers *ts)
+{
+	if (ts == NULL)
+		return;
+	event_free(ts->ev);
+	close(ts->fd);
+	free(ts->heap);
+	free(ts);
 }
 
 struct timer *
-timer_new(struct event_base *base, timer_cb cb, void *arg)
+timer_new(struct timers *ts, timer_cb cb, void *arg)
 {
 	struct timer *t;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		log_warn("timer_new");
+	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	}
+	t->ts = ts;
 	t->cb = cb;
 	t->arg = arg;
-	t->fd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (t->fd == -1) {
-		log_warn("timerfd_create");
-		free(t);
-		return NULL;
-	}
-	t->ev = event_new(base, t->fd, EV_READ | EV_PERSIST, timer_fire, t);
-	if (t->ev == NULL) {
-		log_warnx("timer_new: event_new failed");
-		close(t->fd);
-		free(t);
-		return NULL;
-	}
+	t->idx = SIZE_MAX;
 	return t;
 }
 
 void
 timer_at(struct timer *t, int64_t when)
 {
-	struct itimerspec its;
-	int flags = 0;
+	struct timers *ts = t->ts;
+	struct timer **nh;
+	size_t ncap;
 
-	memset(&its, 0, sizeof(its));
-	if (when <= clock_now()) {
-		/* Zero would disarm; the smallest relative value fires now. */
-		its.it_value.tv_nsec = 1;
-	} else {
-		its.it_value.tv_sec = (time_t)(when / 1000);
-		its.it_value.tv_nsec = (long)(when % 1000) * 1000000L;
-		flags = TFD_TIMER_ABSTIME;
-	}
-	if (timerfd_settime(t->fd, flags, &its, NULL) == -1) {
-		log_warn("timerfd_settime");
-		timer_disarm(t);
-		return;
-	}
-	if (event_add(t->ev, NULL) == -1) {
-		log_warnx("timer_at: event_add failed");
-		timer_disarm(t);
-		return;
+	if (t->idx != SIZE_MAX)
+		heap_remove(ts, t);
+	if (ts->n == ts->cap) {
+		ncap = ts->cap ? ts->cap * 2 : 16;
+		if ((nh = realloc(ts->heap, ncap * sizeof(*nh))) == NULL) {
+			log_warnx("timer: out of memory; deadline dropped");
+			return;
+		}
+		ts->heap = nh;
+		ts->cap = ncap;
 	}
 	t->deadline = when;
-	t->armed = 1;
+	t->seq = ts->seq++;
+	place(ts, t, ts->n++);
+	sift_up(ts, t->idx);
+	rearm(ts);
 }
 
 void
 timer_cancel(struct timer *t)
 {
-	if (t != NULL && t->armed)
-		timer_disarm(t);
+	if (t == NULL || t->idx == SIZE_MAX)
+		return;
+	heap_remove(t->ts, t);
+	rearm(t->ts);
 }
 
 int
 timer_armed(const struct timer *t)
 {
-	return t->armed;
+	return t->idx != SIZE_MAX;
 }
 
 int64_t
 timer_deadline(const struct timer *t)
 {
-	return t->armed ? t->deadline : -1;
+	return t->idx != SIZE_MAX ? t->deadline : -1;
 }
 
 void
@@ -141,7 +244,6 @@ timer_free(struct timer *t)
 {
 	if (t == NULL)
 		return;
-	event_free(t->ev);
-	close(t->fd);
+	timer_cancel(t);
 	free(t);
 }

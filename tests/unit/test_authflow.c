@@ -20,6 +20,7 @@
 #include "daemon/server/hook.h"
 #include "daemon/server/log.h"
 #include "daemon/server/server.h"
+#include "daemon/server/timer.h"
 
 static const char conf_text[] =
     "account \"work\" {\n"
@@ -53,6 +54,7 @@ setup(void **state)
 	if (f->srv.conf == NULL)
 		fail_msg("config: %s", err.msg);
 	f->srv.hooks = hooks_new(f->srv.base);
+	f->srv.timers = timers_new(f->srv.base);
 	f->srv.http_port = 4711;
 	f->srv.https_port = 4712;
 	f->work = account_new(&f->srv, &f->srv.conf->accounts[0]);
@@ -69,6 +71,7 @@ teardown(void **state)
 	account_free(f->work);
 	account_free(f->tls);
 	hooks_free(f->srv.hooks);
+	timers_free(f->srv.timers);
 	pz_config_free(f->srv.conf);
 	event_base_free(f->srv.base);
 	free(f);

@@ -18,6 +18,7 @@
 #include "daemon/server/log.h"
 #include "daemon/server/match.h"
 #include "daemon/server/server.h"
+#include "daemon/server/timer.h"
 
 #define ENDPOINTS \
     "  auth_uri = \"https://e.com/a\";\n" \
@@ -67,6 +68,7 @@ setup(void **state)
 	if (srv.conf == NULL)
 		fail_msg("config: %s", err.msg);
 	srv.hooks = hooks_new(srv.base);
+	srv.timers = timers_new(srv.base);
 	srv.http_port = 4711;
 	srv.https_port = -1;
 	srv.accounts = calloc(srv.conf->naccounts, sizeof(*srv.accounts));
@@ -88,6 +90,7 @@ teardown(void **state)
 		account_free(srv.accounts[i]);
 	free(srv.accounts);
 	hooks_free(srv.hooks);
+	timers_free(srv.timers);
 	pz_config_free(srv.conf);
 	event_base_free(srv.base);
 	memset(&srv, 0, sizeof(srv));

@@ -19,10 +19,27 @@
 /* What the callbacks saw. */
 struct run {
 	struct event_base *base;
+	struct timers	*timers;	/* the set under test */
 	int		 fired[NFIRED];	/* ids, in firing order */
 	int64_t		 at[NFIRED];	/* clock_now() when each fired */
 	int		 nfired;
 };
+
+/* For the many-timers test: how many fired, and whether they fired in
+ * deadline order. */
+static int fired_total, order_ok;
+static int64_t last_deadline;
+
+static void
+count_fire(void *arg)
+{
+	int64_t deadline = *(int64_t *)arg;
+
+	if (deadline < last_deadline)
+		order_ok = 0;
+	last_deadline = deadline;
+	fired_total++;
+}
 
 /* One timer under test and what its callback should do. */
 struct tt {
@@ -73,7 +90,7 @@ tt_init(struct run *r, struct tt *x, int id)
 	memset(x, 0, sizeof(*x));
 	x->run = r;
 	x->id = id;
-	x->t = timer_new(r->base, tt_fire, x);
+	x->t = timer_new(r->timers, tt_fire, x);
 	assert_non_null(x->t);
 }
 
@@ -93,6 +110,8 @@ setup(void **state)
 	assert_non_null(r);
 	r->base = event_base_new();
 	assert_non_null(r->base);
+	r->timers = timers_new(r->base);
+	assert_non_null(r->timers);
 	*state = r;
 	/* A hung loop fails the run instead of blocking it. */
 	alarm(20);
@@ -105,6 +124,7 @@ teardown(void **state)
 	struct run *r = *state;
 
 	alarm(0);
+	timers_free(r->timers);
 	event_base_free(r->base);
 	free(r);
 	return 0;
@@ -297,6 +317,43 @@ test_timer_unarmed_leaves_loop_idle(void **state)
 	timer_free(a.t);
 }
 
+/* Ten thousand timers (an account has three) take one descriptor, and
+ * still fire in deadline order. */
+static void
+test_timer_many_share_one_descriptor(void **state)
+{
+	struct run *r = *state;
+	enum { N = 10000 };
+	struct timer **ts = calloc(N, sizeof(*ts));
+	int64_t *when = calloc(N, sizeof(*when)), now = clock_now();
+	int fd, before, i;
+
+	assert_non_null(ts);
+	assert_non_null(when);
+	before = dup(0);
+	close(before);
+	for (i = 0; i < N; i++) {
+		/* Descending deadlines, so the heap has work to do. */
+		when[i] = now + 5 + (N - i) / 500;
+		ts[i] = timer_new(r->timers, count_fire, &when[i]);
+		assert_non_null(ts[i]);
+		timer_at(ts[i], when[i]);
+	}
+	fd = dup(0);
+	close(fd);
+	assert_int_equal(fd, before);
+	fired_total = 0;
+	last_deadline = 0;
+	order_ok = 1;
+	assert_int_equal(event_base_dispatch(r->base), 1);
+	assert_int_equal(fired_total, N);
+	assert_true(order_ok);
+	for (i = 0; i < N; i++)
+		timer_free(ts[i]);
+	free(ts);
+	free(when);
+}
+
 int
 main(void)
 {
@@ -318,6 +375,8 @@ main(void)
 		    test_timer_free_in_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_timer_unarmed_leaves_loop_idle, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_timer_many_share_one_descriptor, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
