@@ -571,34 +571,89 @@ out:
 	return rc;
 }
 
-/* Add act to conf; a later account of the same name replaces an earlier
- * one, as pizauth's map of accounts does. */
+/* Append an account (capacity doubles: configs may hold thousands). */
 static int
-add_account(struct pz_config *conf, struct act_where **aws,
+add_account(struct pz_config *conf, struct act_where **aws, size_t *cap,
     struct pz_account *act, const struct act_where *aw)
 {
 	struct pz_account *na;
 	struct act_where *naw;
-	size_t i;
+	size_t ncap;
 
-	for (i = 0; i < conf->naccounts; i++) {
-		if (strcmp(conf->accounts[i].name, act->name) == 0) {
-			account_clear(&conf->accounts[i]);
-			conf->accounts[i] = *act;
-			(*aws)[i] = *aw;
-			return 0;
-		}
+	if (conf->naccounts == *cap) {
+		ncap = *cap ? *cap * 2 : 8;
+		if ((na = realloc(conf->accounts, ncap * sizeof(*na))) == NULL)
+			return -1;
+		conf->accounts = na;
+		if ((naw = realloc(*aws, ncap * sizeof(*naw))) == NULL)
+			return -1;
+		*aws = naw;
+		*cap = ncap;
 	}
-	if ((na = realloc(conf->accounts,
-	    (conf->naccounts + 1) * sizeof(*na))) == NULL)
-		return -1;
-	conf->accounts = na;
-	if ((naw = realloc(*aws, (conf->naccounts + 1) * sizeof(*naw))) == NULL)
-		return -1;
-	*aws = naw;
 	conf->accounts[conf->naccounts] = *act;
-	naw[conf->naccounts] = *aw;
+	(*aws)[conf->naccounts] = *aw;
 	conf->naccounts++;
+	return 0;
+}
+
+/* Order account indices by name, then by position. */
+static int
+cmp_name_pos(const void *x, const void *y, void *arg)
+{
+	const struct pz_account *acts = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int c = strcmp(acts[a].name, acts[b].name);
+
+	return c != 0 ? c : (a > b) - (a < b);
+}
+
+/*
+ * pizauth keeps accounts in a map: a later account of the same name
+ * replaces the earlier one, which keeps its place.  Sorting makes this
+ * O(n log n) for configs with thousands of accounts.
+ */
+static int
+drop_duplicates(struct pz_config *conf, struct act_where *aws)
+{
+	size_t n = conf->naccounts, *idx, *fate, i, j, k;
+
+	if (n < 2)
+		return 0;
+	idx = malloc(n * sizeof(*idx));
+	fate = malloc(n * sizeof(*fate));	/* SIZE_MAX: gone */
+	if (idx == NULL || fate == NULL) {
+		free(idx);
+		free(fate);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		idx[i] = fate[i] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_name_pos, conf->accounts);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(conf->accounts[idx[i]].name,
+		    conf->accounts[idx[j]].name) == 0; j++)
+			;
+		if (j - i == 1)
+			continue;
+		/* The last of the group wins, in the place of the first. */
+		account_clear(&conf->accounts[idx[i]]);
+		for (k = i + 1; k + 1 < j; k++) {
+			account_clear(&conf->accounts[idx[k]]);
+			fate[idx[k]] = SIZE_MAX;
+		}
+		conf->accounts[idx[i]] = conf->accounts[idx[j - 1]];
+		aws[idx[i]] = aws[idx[j - 1]];
+		fate[idx[j - 1]] = SIZE_MAX;
+	}
+	for (i = 0, k = 0; i < n; i++) {
+		if (fate[i] == SIZE_MAX)
+			continue;
+		conf->accounts[k] = conf->accounts[i];
+		aws[k++] = aws[i];
+	}
+	conf->naccounts = k;
+	free(idx);
+	free(fate);
 	return 0;
 }
 
@@ -720,6 +775,7 @@ build(struct ctx *c, struct pz_config *conf)
 	struct where w[PZ_TK__COUNT];
 	struct act_where *aws = NULL, aw;
 	struct pz_account act;
+	size_t cap = 0;
 	int rc = -1;
 
 	memset(w, 0, sizeof(w));
@@ -728,13 +784,17 @@ build(struct ctx *c, struct pz_config *conf)
 			memset(&aw, 0, sizeof(aw));
 			if (take_account(c, &act, &aw) == -1)
 				goto out;
-			if (add_account(conf, &aws, &act, &aw) == -1) {
+			if (add_account(conf, &aws, &cap, &act, &aw) == -1) {
 				account_clear(&act);
 				pz_cfg_oom(c->err);
 				goto out;
 			}
 		} else if (take_global(c, conf, w) == -1)
 			goto out;
+	}
+	if (drop_duplicates(conf, aws) == -1) {
+		pz_cfg_oom(c->err);
+		goto out;
 	}
 	if (conf->naccounts == 0) {
 		pz_errf(c->err, "Must specify at least one account");

@@ -340,11 +340,16 @@ test_config_duplicate_account_replaces_earlier(void **state)
 	    "account \"y\" { auth_uri = \"http://a.com\"; client_id = \"2\";"
 	    "  token_uri = \"http://d.com\"; }"
 	    "account \"x\" { auth_uri = \"http://a.com\"; client_id = \"3\";"
+	    "  token_uri = \"http://d.com\"; }"
+	    "account \"x\" { auth_uri = \"http://a.com\"; client_id = \"4\";"
 	    "  token_uri = \"http://d.com\"; }";
 
 	assert_non_null(conf = parse_str(s, &err));
 	assert_int_equal(conf->naccounts, 2);
-	assert_string_equal(pz_config_account(conf, "x")->client_id, "3");
+	/* The winner keeps the first one's place. */
+	assert_string_equal(conf->accounts[0].name, "x");
+	assert_string_equal(conf->accounts[1].name, "y");
+	assert_string_equal(pz_config_account(conf, "x")->client_id, "4");
 	assert_string_equal(pz_config_account(conf, "y")->client_id, "2");
 	pz_config_free(conf);
 }
