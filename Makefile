@@ -37,7 +37,7 @@ PC_PKGS    := jansson:libjansson-dev openssl:libssl-dev \
               libsasl2:libsasl2-dev libsecret-1:libsecret-1-dev
 # Tools the build and the tests run -> their Debian packages.
 TOOL_PKGS  := pkg-config:pkg-config mandoc:mandoc node:nodejs npm:npm \
-              curl:curl valgrind:valgrind
+              curl:curl valgrind:valgrind git:git
 
 pc_name     = $(word 1,$(subst :, ,$(1)))
 deb_name    = $(word 2,$(subst :, ,$(1)))

@@ -24,7 +24,8 @@ struct worker {
 	long long	 deadline;
 	long long	*lat;		/* ns per request */
 	size_t		 n;
-	size_t		 errors;
+	size_t		 errors;		/* no or empty reply */
+	size_t		 refused;	/* connect failed (backlog full) */
 };
 
 static long long
@@ -49,8 +50,11 @@ one_request(const char *path, const char *req)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    write(fd, req, strlen(req)) != (ssize_t)strlen(req) ||
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -2;
+	}
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req) ||
 	    shutdown(fd, SHUT_WR) == -1) {
 		close(fd);
 		return -1;
@@ -68,7 +72,11 @@ work(void *arg)
 	long long t;
 
 	while ((t = now_ns()) < w->deadline && w->n < MAX_SAMPLES) {
-		if (one_request(w->path, w->req) == -1)
+		int r = one_request(w->path, w->req);
+
+		if (r == -2)
+			w->refused++;
+		else if (r == -1)
 			w->errors++;
 		else
 			w->lat[w->n++] = now_ns() - t;
@@ -89,7 +97,7 @@ main(int argc, char **argv)
 {
 	struct worker *w;
 	long long *all, start, elapsed;
-	size_t total = 0, errors = 0, k;
+	size_t total = 0, errors = 0, refused = 0, k;
 	int i, clients, secs;
 
 	if (argc != 5 || (clients = atoi(argv[1])) <= 0 ||
@@ -113,6 +121,7 @@ main(int argc, char **argv)
 		pthread_join(w[i].thread, NULL);
 		total += w[i].n;
 		errors += w[i].errors;
+		refused += w[i].refused;
 	}
 	elapsed = now_ns() - start;
 	if ((all = malloc((total + 1) * sizeof(*all))) == NULL)
@@ -124,8 +133,9 @@ main(int argc, char **argv)
 	}
 	qsort(all, total, sizeof(*all), cmp_ll);
 	printf("{\"clients\": %d, \"requests\": %zu, \"errors\": %zu, "
-	    "\"rps\": %.0f, \"p50_us\": %.1f, \"p99_us\": %.1f}\n", clients,
-	    total, errors, total / (elapsed / 1e9),
+	    "\"refused\": %zu, \"rps\": %.0f, \"p50_us\": %.1f, "
+	    "\"p99_us\": %.1f}\n", clients, total, errors, refused,
+	    total / (elapsed / 1e9),
 	    total ? all[total / 2] / 1000.0 : 0.0,
 	    total ? all[(total * 99) / 100] / 1000.0 : 0.0);
 	free(all);

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include <event2/listener.h>
 
 #include "core/ctl.h"
+#include "core/secret.h"
+#include "daemon/server/clock.h"
 #include "daemon/server/control.h"
 #include "daemon/server/log.h"
 #include "daemon/server/server.h"
@@ -28,7 +31,11 @@ struct control {
 
 struct ctl_conn {
 	struct control		*ctl;
-	struct bufferevent	*bev;
+	int			 fd;
+	struct event		*rev;	/* waiting for more of the request */
+	int64_t			 deadline;	/* for the whole request */
+	struct bufferevent	*bev;	/* only for a reply too big to send */
+	struct pz_buf		 in;	/* the request so far */
 	int			 shutdown_after;
 	struct ctl_conn		*prev, *next;
 };
@@ -36,62 +43,106 @@ struct ctl_conn {
 static void
 conn_free(struct ctl_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *in;
+	unsigned char *p;
+	size_t n;
 
 	/* The request may have held a dump (tokens): wipe it. */
-	if (evbuffer_get_length(in) > 0) {
-		size_t n = evbuffer_get_length(in);
-		unsigned char *p = evbuffer_pullup(in, (ev_ssize_t)n);
-
-		if (p != NULL)
+	pz_buf_clear(&c->in);
+	if (c->rev != NULL)
+		event_free(c->rev);
+	if (c->bev != NULL) {
+		in = bufferevent_get_input(c->bev);
+		if ((n = evbuffer_get_length(in)) > 0 &&
+		    (p = evbuffer_pullup(in, (ev_ssize_t)n)) != NULL)
 			explicit_bzero(p, n);
-	}
+		bufferevent_free(c->bev);
+	} else
+		close(c->fd);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
 		c->ctl->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	bufferevent_free(c->bev);
 	free(c);
 }
 
 static void
-on_written(struct bufferevent *bev, void *arg)
+finish(struct ctl_conn *c)
 {
-	struct ctl_conn *c = arg;
 	struct server *srv = c->ctl->srv;
 	int stop = c->shutdown_after;
 
 	conn_free(c);
 	if (stop)
 		server_shutdown(srv);
+}
+
+static void
+on_written(struct bufferevent *bev, void *arg)
+{
+	finish(arg);
 }
 
 /* The client went away (or stopped reading) before taking its reply. */
 static void
 on_write_error(struct bufferevent *bev, short what, void *arg)
 {
-	struct ctl_conn *c = arg;
-	struct server *srv = c->ctl->srv;
-	int stop = c->shutdown_after;
+	finish(arg);
+}
 
-	conn_free(c);
-	if (stop)
-		server_shutdown(srv);
+/* Hand the connection to a bufferevent (the fast path could not finish). */
+static int
+to_bufferevent(struct ctl_conn *c)
+{
+	if (c->bev != NULL)
+		return 0;
+	if ((c->bev = bufferevent_socket_new(c->ctl->srv->base, c->fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return -1;
+	return 0;
 }
 
 static void
 write_and_close(struct ctl_conn *c, const char *data, size_t len)
 {
 	struct timeval tv = { CONTROL_READ_TIMEOUT_S, 0 };
+	ssize_t n;
 
+	if (c->rev != NULL) {
+		event_free(c->rev);
+		c->rev = NULL;
+	}
+	/* Fast path: replies are small and the socket buffer empty. */
+	while (c->bev == NULL && len > 0) {
+		n = send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && errno == EAGAIN)
+			break;
+		else {
+			finish(c);	/* the client is gone */
+			return;
+		}
+	}
+	if (len == 0) {
+		finish(c);
+		return;
+	}
+	if (to_bufferevent(c) == -1) {
+		finish(c);
+		return;
+	}
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setcb(c->bev, NULL, on_written, on_write_error, c);
 	/* A client that never reads must not hold the connection for ever. */
 	bufferevent_set_timeouts(c->bev, NULL, &tv);
-	if (len == 0 || bufferevent_write(c->bev, data, len) == -1)
-		on_written(c->bev, c);
+	if (bufferevent_write(c->bev, data, len) == -1)
+		finish(c);
 }
 
 static void
@@ -100,40 +151,48 @@ reply_and_close(struct ctl_conn *c, const struct pz_buf *reply)
 	write_and_close(c, reply->data, reply->len);
 }
 
+int
+control_hung_up(struct ctl_conn *c)
+{
+	struct pollfd pfd = { c->fd, 0, 0 };
+
+	/* The client shut down its sending side long ago; POLLHUP means it
+	 * has closed the connection altogether. */
+	return poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+void
+control_drop(struct ctl_conn *c)
+{
+	conn_free(c);
+}
+
 void
 control_answer(struct ctl_conn *c, const char *reply, size_t len)
 {
 	write_and_close(c, reply, len);
 }
 
-/* The whole request is in: answer it. */
+/* The whole request is in: answer it, then wipe it (restore requests carry
+ * tokens). */
 static void
-answer(struct ctl_conn *c)
+answer(struct ctl_conn *c, const char *req, size_t len)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct pz_buf reply = PZ_BUF_INIT;
-	size_t len = evbuffer_get_length(in);
-	const char *req = (const char *)evbuffer_pullup(in, (ev_ssize_t)len);
-
 	enum ctl_result result;
 
-	if (len > 0 && req == NULL) {
-		pz_buf_puts(&reply, "error:Out of memory");
-		reply_and_close(c, &reply);
-		pz_buf_clear(&reply);
-		return;
-	}
 	result = control_dispatch(c->ctl->srv, c, len > 0 ? req : "", len,
 	    &reply);
-	/* Wipe the request now: restore requests carry tokens. */
-	if (len > 0)
-		explicit_bzero((void *)req, len);
-	evbuffer_drain(in, len);
+	if (len < 5 || reply.len == 0)
+	explicit_bzero((void *)req, len);
 	switch (result) {
 	case CTL_DEFERRED:
 		/* Nothing more to read; the owner bounds the wait. */
-		bufferevent_disable(c->bev, EV_READ);
-		bufferevent_set_timeouts(c->bev, NULL, NULL);
+		if (c->rev != NULL) {
+			event_free(c->rev);
+			c->rev = NULL;
+		}
 		break;
 	case CTL_REPLY_SHUTDOWN:
 		c->shutdown_after = 1;
@@ -146,39 +205,79 @@ answer(struct ctl_conn *c)
 }
 
 static void
-on_read(struct bufferevent *bev, void *arg)
+answer_error(struct ctl_conn *c, const char *msg)
 {
-	struct ctl_conn *c = arg;
 	struct pz_buf reply = PZ_BUF_INIT;
 
-	if (evbuffer_get_length(bufferevent_get_input(bev)) >
-	    PZ_CTL_MAX_MSG) {
-		log_warnx("control: request too large; dropped");
-		pz_buf_puts(&reply, "error:Request too large");
-		reply_and_close(c, &reply);
-		pz_buf_clear(&reply);
-	}
+	pz_buf_printf(&reply, "error:%s", msg);
+	reply_and_close(c, &reply);
+	pz_buf_clear(&reply);
 }
 
+static void	read_request(struct ctl_conn *);
+
 static void
-on_event(struct bufferevent *bev, short what, void *arg)
+on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct ctl_conn *c = arg;
-	struct pz_buf reply = PZ_BUF_INIT;
 
-	if (what & BEV_EVENT_EOF) {
-		answer(c);
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT) {
+	if (what & EV_TIMEOUT) {
 		log_debug("control: client sent no complete request in %d s",
 		    CONTROL_READ_TIMEOUT_S);
-		pz_buf_puts(&reply, "error:Timed out waiting for request");
-		reply_and_close(c, &reply);
-		pz_buf_clear(&reply);
+		answer_error(c, "Timed out waiting for request");
 		return;
 	}
-	conn_free(c);
+	read_request(c);
+}
+
+/*
+ * Read what the client has sent.  By the time we accept, a client has
+ * usually written its whole request and shut down its side, so this reads
+ * it at once and answers without ever registering the connection with the
+ * event loop; otherwise it waits for more, with a deadline for the whole
+ * request and a size cap, costing the other clients nothing.
+ */
+static void
+read_request(struct ctl_conn *c)
+{
+	struct timeval tv;
+	char chunk[4096];
+	int64_t left;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (c->in.len + (size_t)n > PZ_CTL_MAX_MSG ||
+		    pz_buf_append(&c->in, chunk, (size_t)n) == -1) {
+			pz_wipe(chunk, sizeof(chunk));
+			log_warnx("control: request too large; dropped");
+			answer_error(c, "Request too large");
+			return;
+		}
+	}
+	pz_wipe(chunk, sizeof(chunk));
+	if (n == 0) {
+		answer(c, pz_buf_str(&c->in), c->in.len);
+		return;
+	}
+	if (errno != EAGAIN) {
+		conn_free(c);
+		return;
+	}
+	if (c->rev == NULL &&
+	    (c->rev = event_new(c->ctl->srv->base, c->fd, EV_READ,
+	    on_readable, c)) == NULL) {
+		conn_free(c);
+		return;
+	}
+	left = c->deadline - clock_now();
+	tv.tv_sec = left > 0 ? left / 1000 : 0;
+	tv.tv_usec = left > 0 ? (left % 1000) * 1000 : 0;
+	event_add(c->rev, &tv);
 }
 
 static int
@@ -196,7 +295,6 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct control *ctl = arg;
-	struct timeval tv = { CONTROL_READ_TIMEOUT_S, 0 };
 	struct ctl_conn *c;
 
 	if (!peer_is_us(fd)) {
@@ -204,22 +302,17 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->bev = bufferevent_socket_new(ctl->srv->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		free(c);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
 	}
 	c->ctl = ctl;
+	c->fd = fd;
+	c->deadline = clock_now() + CONTROL_READ_TIMEOUT_S * 1000;
 	if ((c->next = ctl->conns) != NULL)
 		c->next->prev = c;
 	ctl->conns = c;
-	/* Read one byte past the cap so on_read can see a request is too big. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, PZ_CTL_MAX_MSG + 1);
-	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
-	bufferevent_enable(c->bev, EV_READ);
+	read_request(c);
 }
 
 static void
@@ -265,7 +358,7 @@ control_new(struct server *srv, const char *path, struct pz_err *err)
 	ctl->srv = srv;
 	old = umask(0077);
 	ctl->listener = evconnlistener_new_bind(srv->base, on_accept, ctl,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, SOMAXCONN,
 	    (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
 	if (ctl->listener == NULL ||
@@ -291,3 +384,4 @@ control_free(struct control *ctl)
 		event_free(ctl->resume);
 	free(ctl);
 }
+

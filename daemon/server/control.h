@@ -48,6 +48,10 @@ enum ctl_result	 control_dispatch(struct server *srv, struct ctl_conn *conn,
 struct account;
 void		 control_token_reply(struct account *a, int how,
 		    struct pz_buf *reply);
+/* Has the client of a deferred request hung up? */
+int		 control_hung_up(struct ctl_conn *conn);
+/* Drop a deferred request whose client hung up. */
+void		 control_drop(struct ctl_conn *conn);
 /* Answer a deferred request; conn is gone afterwards. */
 void		 control_answer(struct ctl_conn *conn, const char *reply,
 		    size_t len);

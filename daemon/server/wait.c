@@ -6,6 +6,7 @@
 
 #include "core/buf.h"
 #include "daemon/server/account.h"
+#include "daemon/server/clock.h"
 #include "daemon/server/control.h"
 #include "daemon/server/server.h"
 #include "daemon/server/wait.h"
@@ -15,7 +16,8 @@ struct waiter {
 	struct ctl_conn		*conn;
 	enum wait_for		 what;
 	int			 how;		/* CTL_WITH_URL, CTL_DETAILS */
-	struct event		*deadline;
+	struct event		*tick;		/* checks on the client */
+	int64_t			 deadline;	/* boot ms */
 	struct waiter		*next;
 };
 
@@ -37,7 +39,7 @@ static void
 answer(struct waiter *w, const struct pz_buf *reply)
 {
 	unlink_waiter(w);
-	event_free(w->deadline);
+	event_free(w->tick);
 	control_answer(w->conn, reply->data, reply->len);
 	free(w);
 }
@@ -56,21 +58,38 @@ answer_now(struct waiter *w)
 	pz_buf_clear(&reply);
 }
 
+/*
+ * Once a second while it waits: has its time run out, or its client gone?
+ * A killed `show -w 600` must not hold a descriptor for ten minutes, and
+ * nothing but a tick can tell: the client's half-closed socket is always
+ * readable.
+ */
 static void
-on_deadline(evutil_socket_t fd, short what, void *arg)
+on_tick(evutil_socket_t fd, short what, void *arg)
 {
-	answer_now(arg);
+	struct waiter *w = arg;
+
+	if (clock_now() >= w->deadline) {
+		answer_now(w);
+		return;
+	}
+	if (control_hung_up(w->conn)) {
+		unlink_waiter(w);
+		event_free(w->tick);
+		control_drop(w->conn);
+		free(w);
+	}
 }
 
 int
 wait_add(struct account *a, struct ctl_conn *conn, enum wait_for what,
     int how, unsigned secs)
 {
-	struct timeval tv = { secs > WAIT_MAX_S ? WAIT_MAX_S : secs, 0 };
+	struct timeval tv = { 1, 0 };
 	struct waiter *w;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->deadline = evtimer_new(a->srv->base, on_deadline, w)) ==
+	    (w->tick = event_new(a->srv->base, -1, EV_PERSIST, on_tick, w)) ==
 	    NULL) {
 		free(w);
 		return -1;
@@ -79,9 +98,14 @@ wait_add(struct account *a, struct ctl_conn *conn, enum wait_for what,
 	w->conn = conn;
 	w->what = what;
 	w->how = how;
+	w->deadline = clock_after(clock_now(),
+	    secs > WAIT_MAX_S ? WAIT_MAX_S : secs);
 	w->next = a->waiters;
 	a->waiters = w;
-	evtimer_add(w->deadline, &tv);
+	/* Short waits end on time, not on the next tick. */
+	if (secs < 1)
+		tv.tv_sec = 0;
+	event_add(w->tick, &tv);
 	return 0;
 }
 
