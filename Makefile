@@ -37,7 +37,9 @@ PC_PKGS    := jansson:libjansson-dev openssl:libssl-dev \
               libsasl2:libsasl2-dev libsecret-1:libsecret-1-dev
 # Tools the build and the tests run -> their Debian packages.
 TOOL_PKGS  := pkg-config:pkg-config mandoc:mandoc node:nodejs npm:npm \
-              curl:curl valgrind:valgrind git:git
+              curl:curl valgrind:valgrind git:git \
+              gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools \
+              dbus-daemon:dbus gdbus:libglib2.0-bin
 
 pc_name     = $(word 1,$(subst :, ,$(1)))
 deb_name    = $(word 2,$(subst :, ,$(1)))

@@ -2,7 +2,8 @@
 /*
  * spawn N CMD [ARG...]: run CMD N times, one after the other, and print
  * the median and 99th percentile of the wall time per run as JSON.  In C
- * so the measuring costs nothing next to what it measures.
+ * so the measuring costs nothing next to what it measures.  Each run's
+ * stdin is the file SPAWN_STDIN names, else /dev/null.
  */
 #include <sys/wait.h>
 
@@ -46,6 +47,11 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		start = now_ns();
 		if ((pid = fork()) == 0) {
+			const char *in = getenv("SPAWN_STDIN");
+			int fd = open(in != NULL ? in : "/dev/null", O_RDONLY);
+
+			if (fd != -1)
+				dup2(fd, STDIN_FILENO);
 			dup2(devnull, STDOUT_FILENO);
 			dup2(devnull, STDERR_FILENO);
 			execvp(argv[2], argv + 2);

@@ -185,7 +185,8 @@ answer(struct ctl_conn *c, const char *req, size_t len)
 	result = control_dispatch(c->ctl->srv, c, len > 0 ? req : "", len,
 	    &reply);
 	if (len < 5 || reply.len == 0)
-	explicit_bzero((void *)req, len);
+	if (len > 0)
+		explicit_bzero((void *)req, len);
 	switch (result) {
 	case CTL_DEFERRED:
 		/* Nothing more to read; the owner bounds the wait. */
