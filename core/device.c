@@ -2,6 +2,7 @@
 /* Parsing the device authorization response (RFC 8628 3.2). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -82,6 +83,20 @@ pz_device_parse(long http_status, const char *body, size_t len,
 	out->interval = int_member(root, "interval",
 	    PZ_DEVICE_INTERVAL_DEFAULT);
 	pz_json_wipe_decref(root);
+	/* The user opens this URI (notify hooks may open it for them). */
+	if (out->verification_uri != NULL &&
+	    strncasecmp(out->verification_uri, "https://", 8) != 0 &&
+	    strncasecmp(out->verification_uri, "http://", 7) != 0) {
+		pz_device_resp_clear(out);
+		return pz_errf(err, "Device authorisation response has a "
+		    "verification_uri that is not http or https");
+	}
+	if (out->verification_uri_complete != NULL &&
+	    strncasecmp(out->verification_uri_complete, "https://", 8) != 0 &&
+	    strncasecmp(out->verification_uri_complete, "http://", 7) != 0) {
+		free(out->verification_uri_complete);
+		out->verification_uri_complete = NULL;
+	}
 	if (out->device_code == NULL || out->user_code == NULL ||
 	    out->verification_uri == NULL || out->expires_in <= 0) {
 		pz_device_resp_clear(out);

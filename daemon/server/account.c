@@ -140,8 +140,7 @@ account_pending_device(struct account *a, char *device_code, char *user_code,
 int64_t
 account_expiry(const struct account *a, int64_t now, int64_t expires_in)
 {
-	return clock_after(now, expires_in >= 0 ? (uint64_t)expires_in :
-	    pz_account_refresh_at_least(a->srv->conf, a->conf));
+	return expires_in >= 0 ? clock_after(now, (uint64_t)expires_in) : -1;
 }
 
 void
@@ -157,7 +156,9 @@ account_activate(struct account *a, char *access_token, char *refresh_token,
 	}
 	a->access_token = access_token;
 	a->obtained = obtained;
-	a->expiry = expiry;
+	a->expiry_known = expiry >= 0;
+	a->expiry = expiry >= 0 ? expiry : clock_after(obtained,
+	    pz_account_refresh_at_least(a->srv->conf, a->conf));
 	a->state = TOK_ACTIVE;
 	account_set_error(a, NULL);
 	if (event != NULL)

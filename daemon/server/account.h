@@ -63,6 +63,7 @@ struct account {
 	char			*refresh_token;	/* NULL if none */
 	int64_t			 obtained;	/* boot ms */
 	int64_t			 expiry;	/* boot ms */
+	int			 expiry_known;	/* 0: the provider did not say */
 	int64_t			 last_refresh_attempt;	/* -1: none */
 	unsigned		 transient_fails;
 	int64_t			 retry_at;	/* -1: on the normal schedule */
@@ -101,13 +102,14 @@ void		 account_pending_device(struct account *a, char *device_code,
  * -> ACTIVE, taking ownership of the strings.  A NULL refresh_token with
  * keep_refresh set keeps the current one (a refresh response without
  * refresh_token); otherwise it replaces it.  obtained and expiry are boot
- * ms (see account_expiry()).  event as for account_clear().
+ * ms (see account_expiry(); -1: unknown).  event as for account_clear().
  */
 void		 account_activate(struct account *a, char *access_token,
 		    char *refresh_token, int keep_refresh, int64_t obtained,
 		    int64_t expiry, const char *event);
 /* When a token obtained at `now` that the provider says lasts expires_in
- * seconds (-1: it did not say) expires: refresh_at_least governs then. */
+ * seconds expires; -1 when it did not say (account_activate() then takes
+ * the token to last refresh_at_least and refreshes it then). */
 int64_t		 account_expiry(const struct account *a, int64_t now,
 		    int64_t expires_in);
 /* What a failed token request means for the user, after its message:

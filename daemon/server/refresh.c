@@ -29,8 +29,10 @@ refresh_schedule(struct account *a)
 		return;		/* the answer will reschedule */
 	if (a->retry_at >= 0)
 		when = a->retry_at;
-	else if (a->refresh_token == NULL)
-		when = a->expiry;	/* nothing to do but let it lapse */
+	else if (a->refresh_token == NULL || !a->expiry_known)
+		/* Let it lapse; or, when the provider did not say how long
+		 * it lasts, refresh at refresh_at_least, taken as its life. */
+		when = a->expiry;
 	else {
 		/* Due refresh_before_expiry before expiry, and at least every
 		 * refresh_at_least. */

@@ -5,9 +5,17 @@ It serves /authorize and /token on 127.0.0.1 (an ephemeral port), checks
 every request pizauth makes the way a strict provider would (PKCE S256,
 client credentials, the redirect URI, single-use codes, current refresh
 tokens), records every request for the tests to compare, and can be
-scripted to fail: a queue of canned answers (any status, headers, body, or
-closing the connection without a word), forgetting every grant, or going
-away altogether so that connections are refused.
+scripted to fail: a queue of canned answers (any status, headers, body,
+bytes that are not HTTP at all, or closing the connection without a word),
+forgetting every grant, or going away altogether so that connections are
+refused.
+
+It also serves the device authorization grant (RFC 8628): /device hands
+out a device code and a user code, and /token answers device-code polls
+with authorization_pending until the test approves the user code (or
+slow_down, access_denied, expired_token as scripted), checking that polls
+honour the interval, plus 5 s after each slow_down.  And /revoke (RFC 7009)
+revokes a token for good: a refresh token it revoked is refused after.
 
 What pizauth did wrong is kept apart from what a test asked for: a PKCE
 mismatch, a stale refresh token or a missing field is a *violation*, which
@@ -43,21 +51,64 @@ class Canned:
     status/headers/body are sent as they are (body may be bytes, str, or a
     dict sent as JSON); close=True closes the connection without answering;
     delay waits first; grant_type limits the answer to /token requests of
-    that grant type (None: any).
+    that grant type (None: any); raw (bytes) is written instead of an HTTP
+    response, then the connection is closed.
     """
 
     def __init__(self, status=200, body=b"", headers=None, close=False,
-                 delay=0.0, grant_type=None):
+                 delay=0.0, grant_type=None, raw=None):
         self.status = status
         self.body = body
         self.headers = dict(headers or {})
         self.close = close
         self.delay = delay
         self.grant_type = grant_type
+        self.raw = raw
 
     def __repr__(self):
-        what = "close" if self.close else str(self.status)
+        what = ("close" if self.close else "raw" if self.raw is not None
+                else str(self.status))
         return f"Canned({what}, grant_type={self.grant_type})"
+
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+# RFC 8628 3.5: each slow_down adds 5 seconds to the polling interval.
+SLOW_DOWN_S = 5
+# How much sooner than the interval a poll may come (timer slack).
+POLL_SLACK_S = 0.1
+
+
+class DeviceGrant:
+    """A device code handed out by /device and what became of it.
+
+    status: "pending" until the test approves, denies or expires it;
+    "done" once the token was issued.  interval is the current polling
+    interval (the one sent, plus 5 s per slow_down answered); polls are the
+    Request objects of the device-code polls, in order.
+    """
+
+    def __init__(self, client_id, scope, interval, expires_in):
+        self.device_code = "DC-" + secrets.token_urlsafe(24)
+        self.user_code = "-".join(
+            "".join(secrets.choice("BCDFGHJKLMNPQRSTVWXZ") for _ in range(4))
+            for _ in range(2))
+        self.client_id = client_id
+        self.scope = scope
+        self.interval = interval
+        self.issued = time.monotonic()
+        self.expires = self.issued + expires_in
+        self.status = "pending"
+        self.slow_downs = 0         # slow_down answers still to give
+        self.polls = []
+
+    def poll_times(self):
+        """Seconds from issue to each poll."""
+        return [r.time - self.issued for r in self.polls]
+
+    def __repr__(self):
+        return (f"<device code {self.user_code} {self.status}, "
+                f"{len(self.polls)} poll(s) at "
+                f"{[round(t, 2) for t in self.poll_times()]}>")
 
 
 class Request:
@@ -128,6 +179,14 @@ class FakeProvider:
         self.issue_refresh_token = True  # refresh token with new grants
         self.token_queue = deque()      # Canned answers for /token
         self.authorize_queue = deque()  # Canned answers for /authorize
+        self.device_queue = deque()     # Canned answers for /device
+        self.revoke_queue = deque()     # Canned answers for /revoke
+        # The device authorization response (RFC 8628 3.2).
+        self.device_interval = 1        # None: leave it out (5 s)
+        self.device_expires_in = 600
+        self.device_uri_key = "verification_uri"  # Google: _url
+        self.device_complete = True     # send verification_uri_complete
+        self.device_delay = 0.0         # answer /device this much later
         self.allow_violations = False   # a test that means to break rules
         # What happened.
         self.requests = []
@@ -137,6 +196,8 @@ class FakeProvider:
         self.codes = {}                 # code -> grant
         self.refresh_tokens = {}        # refresh token -> grant
         self.forgotten = set()
+        self.devices = []               # DeviceGrant, in issue order
+        self.revoked = set()            # tokens revoked at /revoke
         self.server = None
         self.port = None
         self._thread = None
@@ -183,6 +244,45 @@ class FakeProvider:
         with self.cond:
             self.authorize_queue.extend(answers)
 
+    def queue_device(self, *answers):
+        """Answer the next /device requests with these Canned answers."""
+        with self.cond:
+            self.device_queue.extend(answers)
+
+    def queue_revoke(self, *answers):
+        """Answer the next /revoke requests with these Canned answers."""
+        with self.cond:
+            self.revoke_queue.extend(answers)
+
+    def _device_grant(self, user_code):
+        for g in reversed(self.devices):
+            if user_code is None or g.user_code == user_code:
+                return g
+        raise AssertionError(f"no device code {user_code!r} was issued")
+
+    def _set_device(self, user_code, status):
+        with self.cond:
+            g = self._device_grant(user_code)
+            g.status = status
+            return g
+
+    def approve(self, user_code=None):
+        """The user entered user_code (None: the latest) and approved."""
+        return self._set_device(user_code, "approved")
+
+    def deny(self, user_code=None):
+        """The user refused: polls now get access_denied."""
+        return self._set_device(user_code, "denied")
+
+    def expire(self, user_code=None):
+        """The code expired: polls now get expired_token."""
+        return self._set_device(user_code, "expired")
+
+    def slow_down(self, n=1, user_code=None):
+        """Answer the next n pending polls with slow_down."""
+        with self.cond:
+            self._device_grant(user_code).slow_downs += n
+
     def forget_grants(self):
         """Forget every code and refresh token: refreshing now gets
         400 invalid_grant, as after the user revoked access."""
@@ -206,6 +306,33 @@ class FakeProvider:
 
     def refreshes(self):
         return self.token_requests("refresh_token")
+
+    def device_requests(self):
+        return [r for r in self.snapshot() if r.path.startswith("/device")]
+
+    def device_polls(self):
+        return self.token_requests(DEVICE_GRANT)
+
+    def revocations(self):
+        return [r for r in self.snapshot() if r.path.startswith("/revoke")]
+
+    def device_grant(self, user_code=None, timeout=10.0):
+        """The device code issued last (or with user_code); waits until
+        one was issued."""
+        def pred(reqs):
+            for g in reversed(self.devices):
+                if user_code is None or g.user_code == user_code:
+                    return g
+            return None
+        return self.wait_for(pred, timeout, "a device code to be issued")
+
+    def wait_for_polls(self, n, timeout=10.0):
+        """Wait until at least n device-code polls came; return them."""
+        return self.wait_for(
+            lambda reqs: (lambda p: p if len(p) >= n else None)(
+                [r for r in reqs if r.path.startswith("/token") and
+                 r.grant_type == DEVICE_GRANT]),
+            timeout, f"{n} device-code poll(s)")
 
     def wait_for(self, pred, timeout=10.0, what="a condition"):
         """Wait until pred(requests) is truthy; return its value."""
@@ -237,6 +364,7 @@ class FakeProvider:
         with self.cond:
             lines = [f"fake provider on port {self.port}"]
             lines += [f"  {r!r}" for r in self.requests]
+            lines += [f"  {g!r}" for g in self.devices]
             lines += [f"  VIOLATION: {v}" for v in self.violations]
             return "\n".join(lines)
 
@@ -269,6 +397,10 @@ class FakeProvider:
                 answer = self._authorize(req)
             elif split.path.startswith("/token"):
                 answer = self._token(req)
+            elif split.path.startswith("/device"):
+                answer = self._device(req)
+            elif split.path.startswith("/revoke"):
+                answer = self._revoke(req)
             else:
                 answer = Canned(404, {"error": "not_found"})
             req.status = None if answer.close else answer.status
@@ -280,6 +412,15 @@ class FakeProvider:
     def _send(self, h, answer):
         if answer.delay:
             time.sleep(answer.delay)
+        if answer.raw is not None:
+            h.close_connection = True
+            try:
+                h.wfile.write(answer.raw)
+                h.wfile.flush()
+                h.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
         if answer.close:
             h.close_connection = True
             try:
@@ -372,8 +513,116 @@ class FakeProvider:
         at = "AT-" + secrets.token_urlsafe(24)
         self.issued.append(at)
         self.access_tokens.append(at)
-        return {"access_token": at, "token_type": "Bearer",
-                "expires_in": self.expires_in}
+        body = {"access_token": at, "token_type": "Bearer"}
+        if self.expires_in is not None:
+            body["expires_in"] = self.expires_in
+        return body
+
+    def _form_post(self, req):
+        """Check a form POST; a Canned refusal, or None if it is one."""
+        if req.method != "POST":
+            self._violation(req, f"{req.path} request must be a POST")
+            return Canned(405, {"error": "invalid_request"})
+        ctype = req.headers.get("content-type", "")
+        if ctype.split(";")[0].strip() != "application/x-www-form-urlencoded":
+            self._violation(req, f"content-type is '{ctype}'")
+            return Canned(400, {"error": "invalid_request"})
+        if len(dict(req.form)) != len(req.form):
+            self._violation(req, "a form field given twice")
+        return None
+
+    def _device(self, req):
+        """RFC 8628 3.1-3.2: the device authorization request."""
+        canned = self._next_canned(self.device_queue)
+        if canned is not None:
+            req.note = f"canned {canned!r}"
+            return canned
+        bad = self._form_post(req)
+        if bad is not None:
+            return bad
+        form = dict(req.form)
+        extra = set(form) - {"client_id", "client_secret", "scope"}
+        if extra:
+            self._violation(req, f"unexpected fields {sorted(extra)}")
+        if not self._check_client(req, form):
+            return Canned(401, {"error": "invalid_client"})
+        g = DeviceGrant(form["client_id"], form.get("scope"),
+                        self.device_interval or 5, self.device_expires_in)
+        self.devices.append(g)
+        self.issued.append(g.device_code)
+        verify = self.url("/activate")
+        body = {"device_code": g.device_code, "user_code": g.user_code,
+                self.device_uri_key: verify,
+                "expires_in": self.device_expires_in}
+        if self.device_complete:
+            body["verification_uri_complete"] = (
+                verify + "?" + urllib.parse.urlencode(
+                    {"user_code": g.user_code}))
+        if self.device_interval is not None:
+            body["interval"] = self.device_interval
+        return Canned(200, body, delay=self.device_delay)
+
+    def _device_poll(self, req, form, cid):
+        """RFC 8628 3.4-3.5: a device access token request."""
+        dc = form.get("device_code")
+        g = next((g for g in self.devices if g.device_code == dc), None)
+        if g is None:
+            self._violation(req, "device-code poll with an unknown or "
+                                 "missing device_code")
+            return Canned(400, {"error": "invalid_grant"})
+        if g.client_id != cid:
+            self._violation(req, "device code polled by another client")
+        last = g.polls[-1].time if g.polls else g.issued
+        if req.time - last < g.interval - POLL_SLACK_S:
+            self._violation(req, f"polled {req.time - last:.2f}s after "
+                                 f"the last, interval is {g.interval}s")
+        g.polls.append(req)
+        if g.status == "pending" and req.time >= g.expires:
+            g.status = "expired"
+        if g.status == "done":
+            self._violation(req, "device code polled after its token "
+                                 "was issued")
+            return Canned(400, {"error": "invalid_grant"})
+        if g.status == "denied":
+            return Canned(400, {"error": "access_denied",
+                                "error_description": "The user said no"})
+        if g.status == "expired":
+            return Canned(400, {"error": "expired_token"})
+        if g.status == "pending":
+            if g.slow_downs > 0:
+                g.slow_downs -= 1
+                g.interval += SLOW_DOWN_S
+                return Canned(400, {"error": "slow_down"})
+            return Canned(400, {"error": "authorization_pending"})
+        g.status = "done"
+        body = self._grant(cid)
+        if self.issue_refresh_token:
+            body["refresh_token"] = self._new_refresh_token(cid)
+        return Canned(200, body)
+
+    def _revoke(self, req):
+        """RFC 7009 2.1: revoke a token, which is then refused for good."""
+        canned = self._next_canned(self.revoke_queue)
+        if canned is not None:
+            req.note = f"canned {canned!r}"
+            return canned
+        bad = self._form_post(req)
+        if bad is not None:
+            return bad
+        form = dict(req.form)
+        if not self._check_client(req, form):
+            return Canned(401, {"error": "invalid_client"})
+        token = form.get("token")
+        if not token:
+            self._violation(req, "revocation without 'token'")
+            return Canned(400, {"error": "invalid_request"})
+        hint = form.get("token_type_hint")
+        if hint not in (None, "refresh_token", "access_token"):
+            self._violation(req, f"token_type_hint '{hint}'")
+        self.revoked.add(token)
+        self.refresh_tokens.pop(token, None)
+        # RFC 7009 2.2: 200 whether or not the token was valid.
+        return Canned(200, b"")
 
     def _new_refresh_token(self, cid):
         rt = "RT-" + secrets.token_urlsafe(24)
@@ -400,6 +649,8 @@ class FakeProvider:
             return Canned(401, {"error": "invalid_client"})
         cid = form["client_id"]
         gt = form.get("grant_type")
+        if gt == DEVICE_GRANT:
+            return self._device_poll(req, form, cid)
         if gt == "authorization_code":
             for k in ("code", "code_verifier", "redirect_uri"):
                 if k not in form:
@@ -436,6 +687,12 @@ class FakeProvider:
                 self._violation(req, "refresh_token grant without "
                                      "refresh_token")
                 return Canned(400, {"error": "invalid_request"})
+            if rt in self.revoked:
+                # A refusal, not a violation: tests probe it themselves,
+                # and check pizauth never sent it.
+                req.note = "revoked refresh token"
+                return Canned(400, {"error": "invalid_grant",
+                                    "error_description": "token revoked"})
             if rt in self.forgotten:
                 req.note = "forgotten grant"
                 return Canned(400, {"error": "invalid_grant",
