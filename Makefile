@@ -39,7 +39,10 @@ PC_PKGS    := jansson:libjansson-dev openssl:libssl-dev \
 TOOL_PKGS  := pkg-config:pkg-config mandoc:mandoc node:nodejs npm:npm \
               curl:curl valgrind:valgrind git:git \
               gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools \
-              dbus-daemon:dbus gdbus:libglib2.0-bin
+              dbus-daemon:dbus gdbus:libglib2.0-bin \
+              /usr/sbin/dovecot:dovecot-imapd \
+              /usr/lib/dovecot/submission:dovecot-submissiond \
+              msmtp:msmtp mbsync:isync /usr/lib/cyrus/bin/imtest:cyrus-clients
 
 pc_name     = $(word 1,$(subst :, ,$(1)))
 deb_name    = $(word 2,$(subst :, ,$(1)))
@@ -102,7 +105,7 @@ ADAPTERS   := $(if $(GITCRED_SRC),$(BUILD)/bin/git-credential-pizauth) \
 PROGRAMS   := $(BUILD)/bin/pizauth $(BUILD)/bin/pizauthd $(ADAPTERS)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-MANPAGES   := $(wildcard docs/*.1 docs/*.5)
+MANPAGES   := $(wildcard docs/*.1 docs/*.5 docs/*.7)
 
 .PHONY: all check check-deps deps run install uninstall clean unit \
         integration e2e lint-man valgrind fuzz bench
@@ -214,7 +217,7 @@ $(SASL_PLUGIN): $(SASL_OBJ) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo '  LD      $@'
 	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -shared -Wl,--as-needed \
-	  -Wl,-z,defs -o $@ $(SASL_OBJ) $(CORE_LIB) \
+	  -Wl,-z,defs -Wl,--exclude-libs,ALL -o $@ $(SASL_OBJ) $(CORE_LIB) \
 	  $(call pc_libs,$(SASL_PC) $(CLIENT_PC))
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(ADAPTER_LIB) $(CORE_LIB)
@@ -308,12 +311,14 @@ run: deps
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	  $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(filter $(BUILD)/bin/%,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/
 	$(if $(SASL_SRC),install -d $(DESTDIR)$(SASL_PLUGIN_DIR) && \
 	  install -m 755 $(SASL_PLUGIN) $(DESTDIR)$(SASL_PLUGIN_DIR)/)
 	install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 examples/pizauth.conf $(DESTDIR)$(DOCDIR)/examples/
 
@@ -322,6 +327,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SASL_PLUGIN_DIR)/libpizauth.so
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/*.1)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/*.5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard docs/*.7)))
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:

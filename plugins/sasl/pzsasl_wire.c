@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/* What XOAUTH2 and OAUTHBEARER send, and what a refusing server says. */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "plugins/sasl/pzsasl.h"
+
+/* A SASL saslname (RFC 5801 section 4): ',' and '=' escaped. */
+static int
+saslname(struct pz_buf *b, const char *name)
+{
+	const char *p;
+	int r = 0;
+
+	for (p = name; *p != '\0' && r == 0; p++)
+		if (*p == ',')
+			r = pz_buf_puts(b, "=2C");
+		else if (*p == '=')
+			r = pz_buf_puts(b, "=3D");
+		else
+			r = pz_buf_append(b, p, 1);
+	return r;
+}
+
+static int
+has_ctrl_a(const char *s)
+{
+	return s != NULL && strchr(s, '\001') != NULL;
+}
+
+int
+pzsasl_wire_response(enum pzsasl_mech mech, const char *authzid,
+    const struct pzsasl_query *q, const char *token, struct pz_buf *out)
+{
+	int r;
+
+	if (has_ctrl_a(q->user) || has_ctrl_a(authzid) || has_ctrl_a(q->host))
+		return -1;
+	if (mech == PZSASL_XOAUTH2)
+		return pz_buf_printf(out, "user=%s\001auth=Bearer %s\001\001",
+		    q->user, token);
+	/* RFC 7628 section 3.1: the GS2 header, always with a=. */
+	r = pz_buf_puts(out, "n,a=");
+	if (r == 0)
+		r = saslname(out, authzid != NULL && *authzid != '\0' ?
+		    authzid : q->user);
+	if (r == 0)
+		r = pz_buf_puts(out, ",\001");
+	if (r == 0 && q->host != NULL)
+		r = pz_buf_printf(out, "host=%s\001", q->host);
+	if (r == 0 && q->port != NULL)
+		r = pz_buf_printf(out, "port=%s\001", q->port);
+	if (r == 0)
+		r = pz_buf_printf(out, "auth=Bearer %s\001\001", token);
+	return r;
+}
+
+/* Copy s into dst (dstlen bytes) keeping printable ASCII only. */
+static void
+printable(char *dst, size_t dstlen, const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 1 < dstlen; i++)
+		dst[n++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	dst[n] = '\0';
+}
+
+void
+pzsasl_wire_server_error(const char *in, unsigned len, char *msg,
+    size_t msglen)
+{
+	char status[64], scope[256], schemes[64];
+	const char *s;
+	json_t *j;
+
+	status[0] = scope[0] = schemes[0] = '\0';
+	j = json_loadb(in, len, 0, NULL);
+	if (j == NULL || !json_is_object(j)) {
+		json_decref(j);
+		printable(scope, sizeof(scope), in, len > 200 ? 200 : len);
+		snprintf(msg, msglen, "pizauth: the server refused the "
+		    "token: %s", scope);
+		return;
+	}
+	if ((s = json_string_value(json_object_get(j, "status"))) != NULL)
+		printable(status, sizeof(status), s, strlen(s));
+	if ((s = json_string_value(json_object_get(j, "scope"))) != NULL)
+		printable(scope, sizeof(scope), s, strlen(s));
+	if ((s = json_string_value(json_object_get(j, "schemes"))) != NULL)
+		printable(schemes, sizeof(schemes), s, strlen(s));
+	json_decref(j);
+	snprintf(msg, msglen, "pizauth: the server refused the token "
+	    "(status %s%s%s%s%s)", *status ? status : "unknown",
+	    *scope ? ", scope " : "", scope, *schemes ? ", schemes " : "",
+	    schemes);
+}

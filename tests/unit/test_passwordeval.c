@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT */
+/* Unit tests for helpers/passwordeval: the request, the classification of
+ * the daemon's replies, the printed formats, and a call to a fake daemon. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/b64.h"
+#include "core/buf.h"
+#include "core/secret.h"
+#include "helpers/passwordeval/pweval.h"
+
+static void
+test_passwordeval_request_names_the_account_only(void **state)
+{
+	/* An explicit account wins: user and host are not sent. */
+	struct pweval_query q = { "my work", "u@example.com", "imap.example.com",
+	    "993", 0 };
+	struct pz_buf req = PZ_BUF_INIT;
+	struct pz_err err;
+
+	assert_int_equal(pweval_ask_request(&q, &req, &err), 0);
+	assert_string_equal(pz_buf_str(&req),
+	    "showtoken_match:withurl 0\naccount=my work");
+	pz_buf_clear(&req);
+}
+
+static void
+test_passwordeval_request_matches_by_user_and_host(void **state)
+{
+	struct pweval_query q = { NULL, "u@example.com", "imap.example.com",
+	    "993", 30 };
+	struct pweval_query v6 = { NULL, NULL, "::1", "993", 0 };
+	struct pz_buf req = PZ_BUF_INIT;
+	struct pz_err err;
+
+	assert_int_equal(pweval_ask_request(&q, &req, &err), 0);
+	assert_string_equal(pz_buf_str(&req), "showtoken_match:withurl 30\n"
+	    "user=u@example.com\nhost=imap.example.com:993");
+	pz_buf_clear(&req);
+	/* A port after an IPv6 address would be read as part of it. */
+	assert_int_equal(pweval_ask_request(&v6, &req, &err), 0);
+	assert_string_equal(pz_buf_str(&req),
+	    "showtoken_match:withurl 0\nhost=::1");
+	pz_buf_clear(&req);
+}
+
+static void
+test_passwordeval_request_refuses_what_cannot_be_sent(void **state)
+{
+	struct pweval_query none = { NULL, NULL, NULL, NULL, 0 };
+	struct pweval_query nl = { NULL, "u\naccount=other", NULL, NULL, 0 };
+	struct pweval_query empty = { "", NULL, NULL, NULL, 0 };
+	struct pz_buf req = PZ_BUF_INIT;
+	struct pz_err err;
+
+	assert_int_equal(pweval_ask_request(&none, &req, &err), -1);
+	pz_buf_clear(&req);
+	assert_int_equal(pweval_ask_request(&nl, &req, &err), -1);
+	assert_string_equal(err.msg,
+	    "The user must not be empty or hold a newline");
+	pz_buf_clear(&req);
+	assert_int_equal(pweval_ask_request(&empty, &req, &err), -1);
+	pz_buf_clear(&req);
+}
+
+static const struct {
+	const char		*reply;
+	enum pweval_status	 status;
+	const char		*want;	/* the token, or the message */
+} replies[] = {
+	{ "access_token:T0K", PWEVAL_OK, "T0K" },
+	{ "pending:https://p.example/auth?x=1",
+	  PWEVAL_PENDING, "Access token unavailable until authorised with URL "
+	  "https://p.example/auth?x=1" },
+	{ "pending:https://p.example/device using code ABCD",
+	  PWEVAL_PENDING, "Access token unavailable until authorised with URL "
+	  "https://p.example/device using code ABCD" },
+	{ "pending:", PWEVAL_PENDING, "Access token unavailable until "
+	  "authorised" },
+	{ "error:No account 'x'", PWEVAL_NO_ACCOUNT, "No account 'x'" },
+	{ "error:No account matches user 'u'", PWEVAL_NO_ACCOUNT,
+	  "No account matches user 'u'" },
+	{ "error:Several accounts match; name one of: a b",
+	  PWEVAL_NO_ACCOUNT, "Several accounts match; name one of: a b" },
+	{ "error:Access token has expired and refreshing has not yet "
+	  "succeeded", PWEVAL_FAILED, "Access token has expired and "
+	  "refreshing has not yet succeeded" },
+	/* Malformed: no colon, unknown kind, a token that would print as
+	 * two lines, an empty token. */
+	{ "access_token", PWEVAL_FAILED, "Malformed response from pizauth" },
+	{ "details:{\"access_token\":\"T0K\"}", PWEVAL_FAILED,
+	  "Malformed response from pizauth" },
+	{ "access_token:a\nb", PWEVAL_FAILED, "Malformed response from pizauth" },
+	{ "access_token:a\r", PWEVAL_FAILED, "Malformed response from pizauth" },
+	{ "access_token:", PWEVAL_FAILED, "Malformed response from pizauth" },
+};
+
+static void
+test_passwordeval_reply_classified(void **state)
+{
+	struct pz_err err;
+	char *token;
+	size_t i;
+
+	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+		err.msg[0] = '\0';
+		assert_int_equal(pweval_ask_reply(replies[i].reply,
+		    strlen(replies[i].reply), &token, &err), replies[i].status);
+		if (replies[i].status == PWEVAL_OK) {
+			assert_string_equal(token, replies[i].want);
+			pz_secret_free(token);
+		} else {
+			assert_null(token);
+			assert_string_equal(err.msg, replies[i].want);
+		}
+	}
+	assert_int_equal(pweval_ask_reply(NULL, 0, &token, &err),
+	    PWEVAL_FAILED);
+}
+
+static void
+test_passwordeval_format_parse(void **state)
+{
+	enum pweval_format f;
+
+	assert_int_equal(pweval_format_parse("token", &f), 0);
+	assert_int_equal(f, PWEVAL_FMT_TOKEN);
+	assert_int_equal(pweval_format_parse("xoauth2", &f), 0);
+	assert_int_equal(f, PWEVAL_FMT_XOAUTH2);
+	assert_int_equal(pweval_format_parse("oauthbearer", &f), 0);
+	assert_int_equal(f, PWEVAL_FMT_OAUTHBEARER);
+	assert_int_equal(pweval_format_parse("XOAUTH2", &f), -1);
+	assert_int_equal(pweval_format_parse("", &f), -1);
+}
+
+/* pweval_format()'s output must be the base64 of exactly want. */
+static void
+assert_formats_to(enum pweval_format fmt, const struct pweval_query *q,
+    const char *want)
+{
+	struct pz_buf out = PZ_BUF_INIT, b64 = PZ_BUF_INIT;
+	struct pz_err err;
+
+	assert_int_equal(pweval_format(fmt, q, "T0K", &out, &err), 0);
+	assert_int_equal(pz_b64_encode(want, strlen(want), &b64), 0);
+	assert_string_equal(pz_buf_str(&out), pz_buf_str(&b64));
+	pz_buf_clear(&out);
+	pz_buf_clear(&b64);
+}
+
+static void
+test_passwordeval_format_sasl_strings(void **state)
+{
+	struct pweval_query full = { "a", "u@example.com", "imap.example.com",
+	    "993", 0 };
+	struct pweval_query bare = { "a", NULL, NULL, NULL, 0 };
+	struct pweval_query odd = { "a", "a,b=c", "h", NULL, 0 };
+	struct pz_buf out = PZ_BUF_INIT;
+	struct pz_err err;
+
+	assert_int_equal(pweval_format(PWEVAL_FMT_TOKEN, &bare, "T0K", &out,
+	    &err), 0);
+	assert_string_equal(pz_buf_str(&out), "T0K");
+	pz_buf_clear(&out);
+
+	assert_formats_to(PWEVAL_FMT_XOAUTH2, &full,
+	    "user=u@example.com\001auth=Bearer T0K\001\001");
+	assert_formats_to(PWEVAL_FMT_OAUTHBEARER, &full,
+	    "n,a=u@example.com,\001host=imap.example.com\001port=993\001"
+	    "auth=Bearer T0K\001\001");
+	assert_formats_to(PWEVAL_FMT_OAUTHBEARER, &bare,
+	    "n,,\001auth=Bearer T0K\001\001");
+	/* RFC 5801 saslname: ',' is =2C and '=' is =3D. */
+	assert_formats_to(PWEVAL_FMT_OAUTHBEARER, &odd,
+	    "n,a=a=2Cb=3Dc,\001host=h\001auth=Bearer T0K\001\001");
+
+	assert_int_equal(pweval_format(PWEVAL_FMT_XOAUTH2, &bare, "T0K", &out,
+	    &err), -1);
+	pz_buf_clear(&out);
+}
+
+/* A fake daemon: a socket at $XDG_RUNTIME_DIR/pizauth/pizauth.sock and a
+ * child that answers one request with reply if it is expect. */
+struct fake {
+	char	dir[32];
+	char	sock[96];
+	int	lfd;
+	pid_t	pid;
+};
+
+static void
+fake_start(struct fake *f, const char *expect, const char *reply)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char sub[64], buf[512];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	strcpy(f->dir, "/tmp/pz-pweval-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(sub, sizeof(sub), "%s/pizauth", f->dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(f->sock, sizeof(f->sock), "%s/pizauth.sock", sub);
+	setenv("XDG_RUNTIME_DIR", f->dir, 1);
+	f->pid = -1;
+	f->lfd = -1;
+	if (reply == NULL)
+		return;		/* no daemon */
+	strcpy(sun.sun_path, f->sock);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(f->lfd, 1), 0);
+	if ((f->pid = fork()) != 0)
+		return;
+	if ((fd = accept(f->lfd, NULL, NULL)) == -1)
+		_exit(2);
+	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += (size_t)n;
+	if (len != strlen(expect) || memcmp(buf, expect, len) != 0)
+		_exit(3);
+	if (write(fd, reply, strlen(reply)) != (ssize_t)strlen(reply))
+		_exit(4);
+	_exit(0);
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	char sub[64];
+	int status;
+
+	if (f->pid > 0) {
+		assert_int_equal(waitpid(f->pid, &status, 0), f->pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	if (f->lfd != -1)
+		close(f->lfd);
+	unlink(f->sock);
+	snprintf(sub, sizeof(sub), "%s/pizauth", f->dir);
+	rmdir(sub);
+	rmdir(f->dir);
+	unsetenv("XDG_RUNTIME_DIR");
+}
+
+static void
+test_passwordeval_ask_gets_token_from_daemon(void **state)
+{
+	struct pweval_query q = { NULL, "u@example.com", NULL, NULL, 5 };
+	struct pz_err err;
+	struct fake f;
+	char *token;
+
+	fake_start(&f, "showtoken_match:withurl 5\nuser=u@example.com",
+	    "access_token:T0K");
+	assert_int_equal(pweval_ask(&q, &token, &err), PWEVAL_OK);
+	assert_string_equal(token, "T0K");
+	pz_secret_free(token);
+	fake_stop(&f);
+}
+
+static void
+test_passwordeval_ask_without_daemon_says_not_running(void **state)
+{
+	struct pweval_query q = { "w", NULL, NULL, NULL, 0 };
+	struct pz_err err;
+	struct fake f;
+	char *token;
+
+	fake_start(&f, NULL, NULL);
+	assert_int_equal(pweval_ask(&q, &token, &err), PWEVAL_NOT_RUNNING);
+	assert_null(token);
+	assert_string_equal(err.msg,
+	    "pizauth authenticator not running or not responding");
+	fake_stop(&f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_passwordeval_request_names_the_account_only),
+		cmocka_unit_test(test_passwordeval_request_matches_by_user_and_host),
+		cmocka_unit_test(test_passwordeval_request_refuses_what_cannot_be_sent),
+		cmocka_unit_test(test_passwordeval_reply_classified),
+		cmocka_unit_test(test_passwordeval_format_parse),
+		cmocka_unit_test(test_passwordeval_format_sasl_strings),
+		cmocka_unit_test(test_passwordeval_ask_gets_token_from_daemon),
+		cmocka_unit_test(test_passwordeval_ask_without_daemon_says_not_running),
+	};
+
+	return cmocka_run_group_tests_name("passwordeval", tests, NULL, NULL);
+}
