@@ -4,6 +4,7 @@
 
 #include "core/b64.h"
 #include "core/secret.h"
+#include "core/sasl_msg.h"
 #include "helpers/passwordeval/pweval.h"
 
 static const struct {
@@ -28,30 +29,6 @@ pweval_format_parse(const char *s, enum pweval_format *fmt)
 	return -1;
 }
 
-/* A SASL saslname (RFC 5801 section 4): ',' and '=' escaped. */
-static int
-saslname(struct pz_buf *b, const char *user)
-{
-	const char *p;
-	int r = 0;
-
-	for (p = user; *p != '\0' && r == 0; p++)
-		if (*p == ',')
-			r = pz_buf_puts(b, "=2C");
-		else if (*p == '=')
-			r = pz_buf_puts(b, "=3D");
-		else
-			r = pz_buf_append(b, p, 1);
-	return r;
-}
-
-/* A value the \x01-separated formats cannot carry. */
-static int
-unsendable(const char *s)
-{
-	return s != NULL && strchr(s, '\001') != NULL;
-}
-
 int
 pweval_format(enum pweval_format fmt, const struct pweval_query *q,
     const char *token, struct pz_buf *out, struct pz_err *err)
@@ -64,27 +41,16 @@ pweval_format(enum pweval_format fmt, const struct pweval_query *q,
 			return pz_errf(err, "Out of memory");
 		return 0;
 	}
-	if (unsendable(q->user) || unsendable(q->host))
+	if (fmt == PWEVAL_FMT_XOAUTH2 && q->user == NULL)
+		return pz_errf(err, "-f xoauth2 needs the user (-u)");
+	if (fmt == PWEVAL_FMT_XOAUTH2)
+		r = pz_sasl_xoauth2(q->user, token, &raw);
+	else
+		r = pz_sasl_oauthbearer(q->user, q->host, q->port, token, &raw);
+	if (r == -1 && ((q->user != NULL && strchr(q->user, '\001')) ||
+	    (q->host != NULL && strchr(q->host, '\001')))) {
+		pz_buf_clear(&raw);
 		return pz_errf(err, "A user or host with a ^A cannot be sent");
-	if (fmt == PWEVAL_FMT_XOAUTH2) {
-		if (q->user == NULL)
-			return pz_errf(err, "-f xoauth2 needs the user (-u)");
-		r = pz_buf_printf(&raw, "user=%s\001auth=Bearer %s\001\001",
-		    q->user, token);
-	} else {
-		/* RFC 7628 section 3.1: GS2 header, then key=value pairs. */
-		r = pz_buf_puts(&raw, "n,");
-		if (r == 0 && q->user != NULL)
-			r = pz_buf_puts(&raw, "a=") == -1 ||
-			    saslname(&raw, q->user) == -1 ? -1 : 0;
-		if (r == 0)
-			r = pz_buf_puts(&raw, ",\001");
-		if (r == 0 && q->host != NULL)
-			r = pz_buf_printf(&raw, "host=%s\001", q->host);
-		if (r == 0 && q->port != NULL)
-			r = pz_buf_printf(&raw, "port=%s\001", q->port);
-		if (r == 0)
-			r = pz_buf_printf(&raw, "auth=Bearer %s\001\001", token);
 	}
 	if (r == 0)
 		r = pz_b64_encode(raw.data, raw.len, out);

@@ -5,56 +5,18 @@
 
 #include <jansson.h>
 
+#include "core/sasl_msg.h"
 #include "plugins/sasl/pzsasl.h"
-
-/* A SASL saslname (RFC 5801 section 4): ',' and '=' escaped. */
-static int
-saslname(struct pz_buf *b, const char *name)
-{
-	const char *p;
-	int r = 0;
-
-	for (p = name; *p != '\0' && r == 0; p++)
-		if (*p == ',')
-			r = pz_buf_puts(b, "=2C");
-		else if (*p == '=')
-			r = pz_buf_puts(b, "=3D");
-		else
-			r = pz_buf_append(b, p, 1);
-	return r;
-}
-
-static int
-has_ctrl_a(const char *s)
-{
-	return s != NULL && strchr(s, '\001') != NULL;
-}
 
 int
 pzsasl_wire_response(enum pzsasl_mech mech, const char *authzid,
     const struct pzsasl_query *q, const char *token, struct pz_buf *out)
 {
-	int r;
-
-	if (has_ctrl_a(q->user) || has_ctrl_a(authzid) || has_ctrl_a(q->host))
-		return -1;
 	if (mech == PZSASL_XOAUTH2)
-		return pz_buf_printf(out, "user=%s\001auth=Bearer %s\001\001",
-		    q->user, token);
-	/* RFC 7628 section 3.1: the GS2 header, always with a=. */
-	r = pz_buf_puts(out, "n,a=");
-	if (r == 0)
-		r = saslname(out, authzid != NULL && *authzid != '\0' ?
-		    authzid : q->user);
-	if (r == 0)
-		r = pz_buf_puts(out, ",\001");
-	if (r == 0 && q->host != NULL)
-		r = pz_buf_printf(out, "host=%s\001", q->host);
-	if (r == 0 && q->port != NULL)
-		r = pz_buf_printf(out, "port=%s\001", q->port);
-	if (r == 0)
-		r = pz_buf_printf(out, "auth=Bearer %s\001\001", token);
-	return r;
+		return pz_sasl_xoauth2(q->user, token, out);
+	/* Always a=, as RFC 7628 servers such as dovecot expect. */
+	return pz_sasl_oauthbearer(authzid != NULL && *authzid != '\0' ?
+	    authzid : q->user, q->host, q->port, token, out);
 }
 
 /* Copy s into dst (dstlen bytes) keeping printable ASCII only. */
