@@ -230,6 +230,9 @@ def measure(name, pizauth, provider):
                  d.proc_status("nonvoluntary_ctxt_switches"))
         r["idle_wakeups_%ds" % IDLE_S] = after - before
         r["rss_kb_1"] = d.proc_status("VmRSS")
+        # Most of that is shared library pages (libcurl's dependencies);
+        # the daemon's own memory is the anonymous part.
+        r["rss_anon_kb_1"] = d.proc_status("RssAnon")
     finally:
         d.stop()
     for n in (1000, 10000):
@@ -240,6 +243,7 @@ def measure(name, pizauth, provider):
             r["startup_status_ms_%d" % n] = round(answered * 1000, 1)
             if n == 10000:
                 r["rss_kb_10000"] = d.proc_status("VmRSS")
+                r["rss_anon_kb_10000"] = d.proc_status("RssAnon")
                 r["bytes_per_account"] = round(
                     (r["rss_kb_10000"] - r["rss_kb_1"]) * 1024 / 9999)
         finally:
