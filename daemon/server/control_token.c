@@ -33,8 +33,9 @@
 #include "daemon/server/server.h"
 #include "daemon/server/wait.h"
 
-/* How long a `show` waits for the provider to issue a device code. */
-#define DEVICE_CODE_WAIT_S	40
+/* How long a `show` waits for the provider to issue a device code: short
+ * enough for the SASL plugin's 10 s bound on the whole exchange. */
+#define DEVICE_CODE_WAIT_S	8
 
 enum token_answer {
 	TA_TOKEN,	/* reply holds access_token: */
