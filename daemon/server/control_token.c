@@ -12,6 +12,8 @@
  *
  * token_details answers a token as details:{"account": NAME,
  * "access_token": TOKEN, "expires": UNIX-TIME}; otherwise as showtoken.
+ * Both answer nomatch:MSG when no account is meant and ambiguous:MSG when
+ * several are.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -310,16 +312,25 @@ lookup_request(struct server *srv, struct ctl_conn *conn,
 		if (r == -1)
 			return reply_error(reply, "Malformed request");
 	}
+	/* No account, or several: kinds of their own, so an adapter can
+	 * step aside (nomatch) or refuse to guess (ambiguous) without
+	 * reading the words. */
 	if (have_name) {
-		if ((a = named_account(srv, name, strlen(name), reply)) ==
-		    NULL)
+		if ((a = server_account(srv, name, strlen(name))) == NULL) {
+			echo_safe(why, sizeof(why), name, strlen(name));
+			pz_buf_printf(reply, "nomatch:No account '%s'", why);
 			return CTL_REPLY;
+		}
 	} else if (!have_user && !have_host)
 		return reply_error(reply, "Malformed request: no account, "
 		    "user or host");
 	else if ((a = match_account(srv, have_user ? user : NULL,
-	    have_host ? host : NULL, why, sizeof(why))) == NULL)
-		return reply_error(reply, "%s", why);
+	    have_host ? host : NULL, why, sizeof(why))) == NULL) {
+		pz_buf_printf(reply, "%s:%s", match_count(srv, have_user ?
+		    user : NULL, have_host ? host : NULL) > 1 ? "ambiguous" :
+		    "nomatch", why);
+		return CTL_REPLY;
+	}
 	return answer_or_wait(a, conn, how, secs, reply);
 }
 

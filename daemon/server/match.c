@@ -71,6 +71,16 @@ matches(const struct pz_account *c, const char *user, const char *host)
 	return strlen(c->name) == n && strncasecmp(c->name, host, n) == 0;
 }
 
+size_t
+match_count(struct server *srv, const char *user, const char *host)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < srv->naccounts; i++)
+		n += matches(srv->accounts[i]->conf, user, host);
+	return n;
+}
+
 struct account *
 match_account(struct server *srv, const char *user, const char *host,
     char *why, size_t whylen)

@@ -23,6 +23,9 @@
 struct account;
 struct server;
 
+/* How many accounts serve user and host. */
+size_t		 match_count(struct server *srv, const char *user,
+		    const char *host);
 /* The one account for user and host (either may be NULL, not both), or
  * NULL with a message in why (whylen bytes). */
 struct account	*match_account(struct server *srv, const char *user,

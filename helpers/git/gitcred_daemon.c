@@ -85,7 +85,6 @@ static enum gitcred_answer
 answer(const char *reply, size_t len, const char *account,
     struct gitcred_token *t, struct pz_buf *url, struct pz_err *err)
 {
-	static const char no_match[] = "No account matches";
 	struct pz_ctl_msg m;
 
 	if (pz_ctl_split(reply, len, &m) == -1) {
@@ -102,13 +101,14 @@ answer(const char *reply, size_t len, const char *account,
 		}
 		return GITCRED_PENDING;
 	}
-	if (pz_ctl_head_is(&m, "error")) {
+	if (pz_ctl_head_is(&m, "nomatch")) {
 		pz_errf(err, "%.*s", (int)m.bodylen, m.body);
-		/* daemon/server/match.c's words for "none serves this": not
-		 * ours to answer, unless the user named the account. */
-		if (account == NULL && m.bodylen >= sizeof(no_match) - 1 &&
-		    memcmp(m.body, no_match, sizeof(no_match) - 1) == 0)
-			return GITCRED_NO_ACCOUNT;
+		/* No account serves this remote: not ours to answer, unless
+		 * the user named the account. */
+		return account == NULL ? GITCRED_NO_ACCOUNT : GITCRED_FAILED;
+	}
+	if (pz_ctl_head_is(&m, "error") || pz_ctl_head_is(&m, "ambiguous")) {
+		pz_errf(err, "%.*s", (int)m.bodylen, m.body);
 		return GITCRED_FAILED;
 	}
 	pz_errf(err, MALFORMED);

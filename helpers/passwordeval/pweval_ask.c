@@ -65,25 +65,6 @@ reply_token(const char *body, size_t len, char **token, struct pz_err *err)
 	return PWEVAL_OK;
 }
 
-/* Does the daemon's error say no account is meant (match.c, control)? */
-static int
-no_account(const char *msg, size_t len)
-{
-	static const char *const prefixes[] = {
-		"No account '",			/* a name not in the config */
-		"No account matches",		/* user/host match nothing */
-		"Several accounts match",	/* ...or too much */
-	};
-	size_t i, n;
-
-	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		n = strlen(prefixes[i]);
-		if (len >= n && memcmp(msg, prefixes[i], n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 enum pweval_status
 pweval_ask_reply(const char *reply, size_t len, char **token,
     struct pz_err *err)
@@ -106,10 +87,14 @@ pweval_ask_reply(const char *reply, size_t len, char **token,
 			    "authorised with URL %.*s", (int)m.bodylen, m.body);
 		return PWEVAL_PENDING;
 	}
+	/* No account meant, or several: the daemon says which. */
+	if (pz_ctl_head_is(&m, "nomatch") || pz_ctl_head_is(&m, "ambiguous")) {
+		pz_errf(err, "%.*s", (int)m.bodylen, m.body);
+		return PWEVAL_NO_ACCOUNT;
+	}
 	if (pz_ctl_head_is(&m, "error")) {
 		pz_errf(err, "%.*s", (int)m.bodylen, m.body);
-		return no_account(m.body, m.bodylen) ? PWEVAL_NO_ACCOUNT :
-		    PWEVAL_FAILED;
+		return PWEVAL_FAILED;
 	}
 	pz_errf(err, "Malformed response from pizauth");
 	return PWEVAL_FAILED;

@@ -70,14 +70,6 @@ details_token(const char *body, size_t len, char **token, struct pz_err *err)
 	return PZSASL_TOKEN;
 }
 
-static int
-starts(const char *s, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return len >= n && memcmp(s, prefix, n) == 0;
-}
-
 enum pzsasl_source
 pzsasl_token_reply(const char *reply, size_t len, char **token,
     struct pz_err *err)
@@ -96,12 +88,15 @@ pzsasl_token_reply(const char *reply, size_t len, char **token,
 		    "authorised with URL %.*s", (int)m.bodylen, m.body);
 		return PZSASL_NOT_YET;
 	}
-	if (pz_ctl_head_is(&m, "error")) {
+	/* No account serves this user: not ours to answer.  Several do:
+	 * an error, never a guess. */
+	if (pz_ctl_head_is(&m, "nomatch")) {
 		pz_errf(err, "pizauth: %.*s", (int)m.bodylen, m.body);
-		/* No account serves this user (match.c): not ours to
-		 * answer.  Several do: an error, never a guess. */
-		return starts(m.body, m.bodylen, "No account ") ?
-		    PZSASL_FALLBACK : PZSASL_FAILED;
+		return PZSASL_FALLBACK;
+	}
+	if (pz_ctl_head_is(&m, "error") || pz_ctl_head_is(&m, "ambiguous")) {
+		pz_errf(err, "pizauth: %.*s", (int)m.bodylen, m.body);
+		return PZSASL_FAILED;
 	}
 	pz_errf(err, "pizauth: malformed response from the daemon");
 	return PZSASL_FAILED;

@@ -94,7 +94,7 @@ class TestMatch:
         assert matched(tokens, match(pz, host="MAIL.example.com:993")) == \
             "imaps"
         assert match(pz, host="mail.example.com:25") == \
-            "error:No account matches host 'mail.example.com:25'"
+            "nomatch:No account matches host 'mail.example.com:25'"
         assert matched(tokens, match(pz, host="[::1]:993")) == "v6"
         assert matched(tokens, match(pz, host="[::1]")) == "v6"
 
@@ -103,7 +103,7 @@ class TestMatch:
     def test_24_06_hosts_restrict(self, pz, provider):
         tokens = setup_accounts(pz, MAIL)
         assert match(pz, user="alice", host="imap.evil.example") == \
-            "error:No account matches user 'alice' host 'imap.evil.example'"
+            "nomatch:No account matches user 'alice' host 'imap.evil.example'"
         assert matched(tokens, match(pz, user="alice@home.example",
                                      host="imap.anything.example")) == "home"
         # Listing hosts also overrides matching the host by name.
@@ -111,7 +111,7 @@ class TestMatch:
             "hosts": ["mail.corp.example"]}})
         assert pz.run("reload").rc == 0
         assert match(pz, host="imap.corp.example") == \
-            "error:No account matches host 'imap.corp.example'"
+            "nomatch:No account matches host 'imap.corp.example'"
         assert match(pz, host="mail.corp.example").startswith("pending:")
 
     # User and host together pick between accounts sharing a user.
@@ -128,7 +128,7 @@ class TestMatch:
                                      host="outlook.office365.com:993")) == \
             "outlook"
         assert match(pz, user="bob@example.com") == \
-            "error:Several accounts match; name one of: gmail outlook"
+            "ambiguous:Several accounts match; name one of: gmail outlook"
 
     # No account or several: an error that says so, never a guess.
     def test_24_08_none_or_several(self, pz, provider):
@@ -139,14 +139,14 @@ class TestMatch:
         })
         pz.start()
         assert match(pz, user="nobody@example.com") == \
-            "error:No account matches user 'nobody@example.com'"
+            "nomatch:No account matches user 'nobody@example.com'"
         assert match(pz, host="nowhere.example.com") == \
-            "error:No account matches host 'nowhere.example.com'"
+            "nomatch:No account matches host 'nowhere.example.com'"
         assert match(pz, user="shared@example.com") == \
-            "error:Several accounts match; name one of: a b"
+            "ambiguous:Several accounts match; name one of: a b"
         assert match(pz, user="shared@example.com",
                      host="imap.example.com") == \
-            "error:Several accounts match; name one of: a b"
+            "ambiguous:Several accounts match; name one of: a b"
         assert pz.status() == ("a: No access token\nb: No access token\n"
                                "c: No access token\n"), \
             "a failed match started an authorisation"
@@ -209,4 +209,4 @@ class TestMatch:
         pz.write_config(accounts=MAIL)
         pz.start()
         assert match(pz, user=user) == \
-            f"error:No account matches user '{user}'"
+            f"nomatch:No account matches user '{user}'"

@@ -714,9 +714,9 @@ test_gitcred_get_pending_no_account_and_errors(void **state)
 	static const char *const replies[] = {
 		"pending:https://p.example/auth?x=1",
 		"pending:https://p.example/device using code AB-CD",
-		"error:No account matches host 'h'",
-		"error:Several accounts match; name one of: a b",
-		"error:No account matches host 'h'",
+		"nomatch:No account matches host 'h'",
+		"ambiguous:Several accounts match; name one of: a b",
+		"nomatch:No account matches host 'h'",
 		"access_token:T",
 		"details:{\"account\":\"a\",\"access_token\":\"t\\nu\"}",
 	};

@@ -90,10 +90,10 @@ static const struct {
 	  "https://p.example/device using code ABCD" },
 	{ "pending:", PWEVAL_PENDING, "Access token unavailable until "
 	  "authorised" },
-	{ "error:No account 'x'", PWEVAL_NO_ACCOUNT, "No account 'x'" },
-	{ "error:No account matches user 'u'", PWEVAL_NO_ACCOUNT,
+	{ "nomatch:No account 'x'", PWEVAL_NO_ACCOUNT, "No account 'x'" },
+	{ "nomatch:No account matches user 'u'", PWEVAL_NO_ACCOUNT,
 	  "No account matches user 'u'" },
-	{ "error:Several accounts match; name one of: a b",
+	{ "ambiguous:Several accounts match; name one of: a b",
 	  PWEVAL_NO_ACCOUNT, "Several accounts match; name one of: a b" },
 	{ "error:Access token has expired and refreshing has not yet "
 	  "succeeded", PWEVAL_FAILED, "Access token has expired and "

@@ -435,7 +435,7 @@ test_sasl_several_accounts_fail_without_guessing(void **state)
 	void *ctx;
 
 	fake_reset("u@example.com", NULL, "password");
-	daemon_start(&d, ASK_U, "error:Several accounts match; name one of: "
+	daemon_start(&d, ASK_U, "ambiguous:Several accounts match; name one of: "
 	    "a b");
 	ctx = mech_new(0);
 	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen), SASL_FAIL);
@@ -486,7 +486,7 @@ test_sasl_no_match_prompts_for_names_then_password(void **state)
 
 	/* Everything by prompts, as isync and imtest do. */
 	fake_reset(NULL, NULL, NULL);
-	daemon_start(&d, ASK_U, "error:No account matches user "
+	daemon_start(&d, ASK_U, "nomatch:No account matches user "
 	    "'u@example.com' host 'imap.example.com:993'");
 	ctx = mech_new(0);
 	assert_int_equal(step(ctx, NULL, 0, &prompts, &out, &outlen),
@@ -571,9 +571,9 @@ static const struct {
 	{ DETAILS, PZSASL_TOKEN, "T0K" },
 	{ "pending:https://p/a", PZSASL_NOT_YET, "pizauth: Access token "
 	  "unavailable until authorised with URL https://p/a" },
-	{ "error:No account matches user 'x'", PZSASL_FALLBACK,
+	{ "nomatch:No account matches user 'x'", PZSASL_FALLBACK,
 	  "pizauth: No account matches user 'x'" },
-	{ "error:Several accounts match; name one of: a b", PZSASL_FAILED,
+	{ "ambiguous:Several accounts match; name one of: a b", PZSASL_FAILED,
 	  "pizauth: Several accounts match; name one of: a b" },
 	{ "error:Access token has expired and refreshing has not yet "
 	  "succeeded", PZSASL_FAILED, "pizauth: Access token has expired "
