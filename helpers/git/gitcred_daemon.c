@@ -3,11 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "core/ctl.h"
 #include "core/ctl_client.h"
-#include "core/json_secret.h"
+#include "core/lookup.h"
 #include "core/secret.h"
 #include "helpers/git/gitcred_daemon.h"
 
@@ -26,93 +24,74 @@ gitcred_daemon_token_clear(struct gitcred_token *t)
 	t->expires = 0;
 }
 
-/* A JSON string without NUL, CR or LF (it goes on a protocol line). */
-static const char *
-line_string(json_t *j, const char *key)
+/* Move the token of a lookup reply into t. */
+static void
+take_token(struct pz_lookup_reply *r, struct gitcred_token *t)
 {
-	json_t *v = json_object_get(j, key);
-	const char *s = json_string_value(v);
-
-	if (s == NULL || *s == '\0' || strlen(s) != json_string_length(v) ||
-	    strpbrk(s, "\r\n") != NULL)
-		return NULL;
-	return s;
+	gitcred_daemon_token_clear(t);
+	t->account = r->account;
+	t->token = r->token;
+	t->expires = r->expires;
+	r->account = r->token = NULL;
 }
 
 int
 gitcred_daemon_parse(const char *json, size_t len, struct gitcred_token *t,
     struct pz_err *err)
 {
-	const char *account, *token;
-	json_int_t expires = 0;
-	json_t *j, *e;
+	struct pz_lookup_reply r = PZ_LOOKUP_REPLY_INIT;
+	enum pz_lookup_kind kind = pz_lookup_details(json, len, &r);
 
-	if ((j = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL)) == NULL)
-		return pz_errf(err, MALFORMED);
-	if (!json_is_object(j) || (account = line_string(j, "account")) ==
-	    NULL || (token = line_string(j, "access_token")) == NULL) {
-		pz_json_wipe_decref(j);
-		return pz_errf(err, MALFORMED);
-	}
-	if ((e = json_object_get(j, "expires")) != NULL && json_is_integer(e))
-		expires = json_integer_value(e);
-	gitcred_daemon_token_clear(t);
-	t->account = strdup(account);
-	t->token = strdup(token);
-	t->expires = expires > 0 ? (long long)expires : 0;
-	pz_json_wipe_decref(j);
-	if (t->account == NULL || t->token == NULL) {
-		gitcred_daemon_token_clear(t);
+	if (kind == PZ_LOOKUP_TOKEN)
+		take_token(&r, t);
+	pz_lookup_reply_clear(&r);
+	if (kind == PZ_LOOKUP_NOMEM)
 		return pz_errf(err, "Out of memory");
-	}
-	return 0;
-}
-
-/* Append "\nkey=value" to req; 1 if value is not one the daemon takes. */
-static int
-add_field(struct pz_buf *req, const char *key, const char *value,
-    struct pz_err *err)
-{
-	if (strlen(value) >= GITCRED_DAEMON_VALUE_MAX ||
-	    strchr(value, '\n') != NULL)
-		return 1;
-	if (pz_buf_printf(req, "\n%s=%s", key, value) == -1)
-		return pz_errf(err, "Out of memory");
-	return 0;
+	return kind == PZ_LOOKUP_TOKEN ? 0 : pz_errf(err, MALFORMED);
 }
 
 static enum gitcred_answer
 answer(const char *reply, size_t len, const char *account,
     struct gitcred_token *t, struct pz_buf *url, struct pz_err *err)
 {
-	struct pz_ctl_msg m;
+	struct pz_lookup_reply r = PZ_LOOKUP_REPLY_INIT;
+	enum gitcred_answer a = GITCRED_FAILED;
 
-	if (pz_ctl_split(reply, len, &m) == -1) {
-		pz_errf(err, MALFORMED);
-		return GITCRED_FAILED;
-	}
-	if (pz_ctl_head_is(&m, "details"))
-		return gitcred_daemon_parse(m.body, m.bodylen, t, err) == 0 ?
-		    GITCRED_TOKEN : GITCRED_FAILED;
-	if (pz_ctl_head_is(&m, "pending")) {
-		if (pz_buf_append(url, m.body, m.bodylen) == -1) {
-			pz_errf(err, "Out of memory");
-			return GITCRED_FAILED;
+	switch (pz_lookup_parse(reply, len, &r)) {
+	case PZ_LOOKUP_TOKEN:
+		if (r.account == NULL) {	/* not a details: reply */
+			pz_errf(err, MALFORMED);
+			break;
 		}
-		return GITCRED_PENDING;
-	}
-	if (pz_ctl_head_is(&m, "nomatch")) {
-		pz_errf(err, "%.*s", (int)m.bodylen, m.body);
+		take_token(&r, t);
+		a = GITCRED_TOKEN;
+		break;
+	case PZ_LOOKUP_PENDING:
+		if (pz_buf_append(url, r.text, r.textlen) == -1)
+			pz_errf(err, "Out of memory");
+		else
+			a = GITCRED_PENDING;
+		break;
+	case PZ_LOOKUP_NOMATCH:
+		pz_errf(err, "%.*s", (int)r.textlen, r.text);
 		/* No account serves this remote: not ours to answer, unless
 		 * the user named the account. */
-		return account == NULL ? GITCRED_NO_ACCOUNT : GITCRED_FAILED;
+		if (account == NULL)
+			a = GITCRED_NO_ACCOUNT;
+		break;
+	case PZ_LOOKUP_AMBIGUOUS:
+	case PZ_LOOKUP_ERROR:
+		pz_errf(err, "%.*s", (int)r.textlen, r.text);
+		break;
+	case PZ_LOOKUP_NOMEM:
+		pz_errf(err, "Out of memory");
+		break;
+	case PZ_LOOKUP_MALFORMED:
+		pz_errf(err, MALFORMED);
+		break;
 	}
-	if (pz_ctl_head_is(&m, "error") || pz_ctl_head_is(&m, "ambiguous")) {
-		pz_errf(err, "%.*s", (int)m.bodylen, m.body);
-		return GITCRED_FAILED;
-	}
-	pz_errf(err, MALFORMED);
-	return GITCRED_FAILED;
+	pz_lookup_reply_clear(&r);
+	return a;
 }
 
 enum gitcred_answer
@@ -120,28 +99,24 @@ gitcred_daemon_token(const char *sock, const char *account, const char *user,
     const char *host, unsigned secs, struct gitcred_token *t,
     struct pz_buf *url, struct pz_err *err)
 {
+	struct pz_lookup l = { account, user, host, NULL, secs, 1 };
 	struct pz_buf req = PZ_BUF_INIT, reply = PZ_BUF_INIT;
 	enum gitcred_answer a = GITCRED_FAILED;
-	int r;
 
-	if (pz_buf_printf(&req, "token_details:withurl %u", secs) == -1) {
+	switch (pz_lookup_request(&l, &req)) {
+	case 0:
+		break;
+	case 1:
+		/* A user or host the daemon cannot take is one no account
+		 * can list; a named account it cannot take is a mistake. */
+		if (account != NULL)
+			pz_errf(err, "Invalid account name");
+		else
+			a = GITCRED_NO_ACCOUNT;
+		goto out;
+	default:
 		pz_errf(err, "Out of memory");
 		goto out;
-	}
-	if (account != NULL) {
-		if ((r = add_field(&req, "account", account, err)) == 1)
-			pz_errf(err, "Invalid account name");
-		if (r != 0)
-			goto out;
-	} else {
-		/* A user or host the daemon cannot take is one no account
-		 * can list. */
-		if ((user != NULL &&
-		    (r = add_field(&req, "user", user, err)) != 0) ||
-		    (r = add_field(&req, "host", host, err)) != 0) {
-			a = r == 1 ? GITCRED_NO_ACCOUNT : GITCRED_FAILED;
-			goto out;
-		}
 	}
 	if (pz_ctl_call(sock, req.data, req.len, &reply,
 	    (int)secs * 1000 + SLACK_MS, 0, err) == -1)

@@ -10,8 +10,6 @@
 #include "core/buf.h"
 #include "core/err.h"
 
-/* The daemon takes user=, host= and account= values shorter than this. */
-#define GITCRED_DAEMON_VALUE_MAX	256
 
 enum gitcred_answer {
 	GITCRED_TOKEN,		/* the token is in the gitcred_token */

@@ -2,8 +2,8 @@
 /* Asking the daemon for a token: the request, the call, the reply. */
 #include <string.h>
 
-#include "core/ctl.h"
 #include "core/ctl_client.h"
+#include "core/lookup.h"
 #include "core/paths.h"
 #include "core/secret.h"
 #include "helpers/passwordeval/pweval.h"
@@ -12,92 +12,67 @@
  * device-flow account whose code the provider has yet to issue. */
 #define ASK_TIMEOUT_MS	(60 * 1000)
 
-/* Append "\nkey=value"; a newline in value would start another field. */
-static int
-add_field(struct pz_buf *req, const char *key, const char *val,
-    const char *port, struct pz_err *err)
-{
-	if (*val == '\0' || strchr(val, '\n') != NULL)
-		return pz_errf(err, "The %s must not be empty or hold a "
-		    "newline", key);
-	/* A port lets the daemon match an account listing "host:port"; an
-	 * IPv6 address would make it ambiguous, so it goes without. */
-	if (port != NULL && strchr(val, ':') == NULL) {
-		if (pz_buf_printf(req, "\n%s=%s:%s", key, val, port) == -1)
-			return pz_errf(err, "Out of memory");
-	} else if (pz_buf_printf(req, "\n%s=%s", key, val) == -1)
-		return pz_errf(err, "Out of memory");
-	return 0;
-}
-
 int
 pweval_ask_request(const struct pweval_query *q, struct pz_buf *req,
     struct pz_err *err)
 {
+	/* An account named explicitly wins over matching. */
+	struct pz_lookup l = { q->account, q->user, q->host, q->port, q->wait,
+	    0 };
+
 	if (q->account == NULL && q->user == NULL && q->host == NULL)
 		return pz_errf(err, "No account, user or host given");
-	if (pz_buf_printf(req, "showtoken_match:withurl %u", q->wait) == -1)
+	switch (pz_lookup_request(&l, req)) {
+	case 0:
+		return 0;
+	case 1:
+		return pz_errf(err, "The account, user or host must not be "
+		    "empty, too long, or hold a newline");
+	default:
 		return pz_errf(err, "Out of memory");
-	/* An account named explicitly wins over matching. */
-	if (q->account != NULL)
-		return add_field(req, "account", q->account, NULL, err);
-	if (q->user != NULL && add_field(req, "user", q->user, NULL, err) == -1)
-		return -1;
-	if (q->host != NULL && add_field(req, "host", q->host, q->port, err) ==
-	    -1)
-		return -1;
-	return 0;
-}
-
-/* The token of an access_token:TOKEN reply, which must print as one line. */
-static enum pweval_status
-reply_token(const char *body, size_t len, char **token, struct pz_err *err)
-{
-	if (len == 0 || memchr(body, '\n', len) != NULL ||
-	    memchr(body, '\r', len) != NULL || memchr(body, '\0', len) != NULL) {
-		pz_errf(err, "Malformed response from pizauth");
-		return PWEVAL_FAILED;
 	}
-	if ((*token = pz_strndup(body, len)) == NULL) {
-		pz_errf(err, "Out of memory");
-		return PWEVAL_FAILED;
-	}
-	return PWEVAL_OK;
 }
 
 enum pweval_status
 pweval_ask_reply(const char *reply, size_t len, char **token,
     struct pz_err *err)
 {
-	struct pz_ctl_msg m;
+	struct pz_lookup_reply r = PZ_LOOKUP_REPLY_INIT;
+	enum pweval_status st = PWEVAL_FAILED;
 
 	*token = NULL;
-	if (pz_ctl_split(reply, len, &m) == -1) {
-		pz_errf(err, "Malformed response from pizauth");
-		return PWEVAL_FAILED;
-	}
-	if (pz_ctl_head_is(&m, "access_token"))
-		return reply_token(m.body, m.bodylen, token, err);
-	if (pz_ctl_head_is(&m, "pending")) {
-		if (m.bodylen == 0)
+	switch (pz_lookup_parse(reply, len, &r)) {
+	case PZ_LOOKUP_TOKEN:
+		*token = r.token;
+		r.token = NULL;
+		st = PWEVAL_OK;
+		break;
+	case PZ_LOOKUP_PENDING:
+		if (r.textlen == 0)
 			pz_errf(err, "Access token unavailable until "
 			    "authorised");
 		else
 			pz_errf(err, "Access token unavailable until "
-			    "authorised with URL %.*s", (int)m.bodylen, m.body);
-		return PWEVAL_PENDING;
+			    "authorised with URL %.*s", (int)r.textlen, r.text);
+		st = PWEVAL_PENDING;
+		break;
+	case PZ_LOOKUP_NOMATCH:
+	case PZ_LOOKUP_AMBIGUOUS:
+		pz_errf(err, "%.*s", (int)r.textlen, r.text);
+		st = PWEVAL_NO_ACCOUNT;
+		break;
+	case PZ_LOOKUP_ERROR:
+		pz_errf(err, "%.*s", (int)r.textlen, r.text);
+		break;
+	case PZ_LOOKUP_NOMEM:
+		pz_errf(err, "Out of memory");
+		break;
+	case PZ_LOOKUP_MALFORMED:
+		pz_errf(err, "Malformed response from pizauth");
+		break;
 	}
-	/* No account meant, or several: the daemon says which. */
-	if (pz_ctl_head_is(&m, "nomatch") || pz_ctl_head_is(&m, "ambiguous")) {
-		pz_errf(err, "%.*s", (int)m.bodylen, m.body);
-		return PWEVAL_NO_ACCOUNT;
-	}
-	if (pz_ctl_head_is(&m, "error")) {
-		pz_errf(err, "%.*s", (int)m.bodylen, m.body);
-		return PWEVAL_FAILED;
-	}
-	pz_errf(err, "Malformed response from pizauth");
-	return PWEVAL_FAILED;
+	pz_lookup_reply_clear(&r);
+	return st;
 }
 
 enum pweval_status

@@ -4,102 +4,61 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
-#include "core/ctl.h"
 #include "core/ctl_client.h"
-#include "core/json_secret.h"
+#include "core/lookup.h"
 #include "core/paths.h"
 #include "core/secret.h"
 #include "plugins/sasl/pzsasl.h"
 
-/* A value the daemon's one-field-per-line request cannot carry. */
-static int
-unsendable(const char *s)
-{
-	return s != NULL && (*s == '\0' || strchr(s, '\n') != NULL);
-}
-
 int
 pzsasl_token_request(const struct pzsasl_query *q, struct pz_buf *req)
 {
-	int r;
-
-	if (q->user == NULL || unsendable(q->user) || unsendable(q->host) ||
-	    unsendable(q->port))
-		return -1;
-	/* SECS 0: the plugin runs inside a mail client and must not wait
+	/* Wait 0: the plugin runs inside a mail client and must not wait
 	 * for the user; the daemon starts the authorisation and notifies. */
-	r = pz_buf_printf(req, "token_details:withurl 0\nuser=%s", q->user);
-	if (r == 0 && q->host != NULL) {
-		/* A port after an IPv6 address would read as part of it. */
-		if (q->port != NULL && strchr(q->host, ':') == NULL)
-			r = pz_buf_printf(req, "\nhost=%s:%s", q->host, q->port);
-		else
-			r = pz_buf_printf(req, "\nhost=%s", q->host);
-	}
-	return r;
-}
+	struct pz_lookup l = { NULL, q->user, q->host, q->port, 0, 1 };
 
-/* The access token of a details:{...} body. */
-static enum pzsasl_source
-details_token(const char *body, size_t len, char **token, struct pz_err *err)
-{
-	json_t *j, *t;
-	const char *s;
-
-	if ((j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL)) ==
-	    NULL) {
-		pz_errf(err, "pizauth: malformed response from the daemon");
-		return PZSASL_FAILED;
-	}
-	t = json_object_get(j, "access_token");
-	if ((s = json_string_value(t)) == NULL || *s == '\0' ||
-	    strlen(s) != json_string_length(t) ||
-	    strpbrk(s, "\001\r\n") != NULL) {
-		pz_json_wipe_decref(j);
-		pz_errf(err, "pizauth: malformed response from the daemon");
-		return PZSASL_FAILED;
-	}
-	*token = pz_strdup(s);
-	pz_json_wipe_decref(j);
-	if (*token == NULL) {
-		pz_errf(err, "pizauth: out of memory");
-		return PZSASL_FAILED;
-	}
-	return PZSASL_TOKEN;
+	if (q->user == NULL)
+		return -1;
+	return pz_lookup_request(&l, req) == 0 ? 0 : -1;
 }
 
 enum pzsasl_source
 pzsasl_token_reply(const char *reply, size_t len, char **token,
     struct pz_err *err)
 {
-	struct pz_ctl_msg m;
+	struct pz_lookup_reply r = PZ_LOOKUP_REPLY_INIT;
+	enum pzsasl_source src = PZSASL_FAILED;
 
 	*token = NULL;
-	if (pz_ctl_split(reply, len, &m) == -1) {
-		pz_errf(err, "pizauth: malformed response from the daemon");
-		return PZSASL_FAILED;
-	}
-	if (pz_ctl_head_is(&m, "details"))
-		return details_token(m.body, m.bodylen, token, err);
-	if (pz_ctl_head_is(&m, "pending")) {
+	switch (pz_lookup_parse(reply, len, &r)) {
+	case PZ_LOOKUP_TOKEN:
+		*token = r.token;
+		r.token = NULL;
+		src = PZSASL_TOKEN;
+		break;
+	case PZ_LOOKUP_PENDING:
 		pz_errf(err, "pizauth: Access token unavailable until "
-		    "authorised with URL %.*s", (int)m.bodylen, m.body);
-		return PZSASL_NOT_YET;
+		    "authorised with URL %.*s", (int)r.textlen, r.text);
+		src = PZSASL_NOT_YET;
+		break;
+	case PZ_LOOKUP_NOMATCH:
+		/* No account serves this user: not ours to answer. */
+		pz_errf(err, "pizauth: %.*s", (int)r.textlen, r.text);
+		src = PZSASL_FALLBACK;
+		break;
+	case PZ_LOOKUP_AMBIGUOUS:	/* an error, never a guess */
+	case PZ_LOOKUP_ERROR:
+		pz_errf(err, "pizauth: %.*s", (int)r.textlen, r.text);
+		break;
+	case PZ_LOOKUP_NOMEM:
+		pz_errf(err, "pizauth: out of memory");
+		break;
+	case PZ_LOOKUP_MALFORMED:
+		pz_errf(err, "pizauth: malformed response from the daemon");
+		break;
 	}
-	/* No account serves this user: not ours to answer.  Several do:
-	 * an error, never a guess. */
-	if (pz_ctl_head_is(&m, "nomatch")) {
-		pz_errf(err, "pizauth: %.*s", (int)m.bodylen, m.body);
-		return PZSASL_FALLBACK;
-	}
-	if (pz_ctl_head_is(&m, "error") || pz_ctl_head_is(&m, "ambiguous")) {
-		pz_errf(err, "pizauth: %.*s", (int)m.bodylen, m.body);
-		return PZSASL_FAILED;
-	}
-	pz_errf(err, "pizauth: malformed response from the daemon");
-	return PZSASL_FAILED;
+	pz_lookup_reply_clear(&r);
+	return src;
 }
 
 /* Put "pizauth: " before a core message, as the plugin's others have. */

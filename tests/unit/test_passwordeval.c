@@ -69,8 +69,8 @@ test_passwordeval_request_refuses_what_cannot_be_sent(void **state)
 	assert_int_equal(pweval_ask_request(&none, &req, &err), -1);
 	pz_buf_clear(&req);
 	assert_int_equal(pweval_ask_request(&nl, &req, &err), -1);
-	assert_string_equal(err.msg,
-	    "The user must not be empty or hold a newline");
+	assert_string_equal(err.msg, "The account, user or host must not "
+	    "be empty, too long, or hold a newline");
 	pz_buf_clear(&req);
 	assert_int_equal(pweval_ask_request(&empty, &req, &err), -1);
 	pz_buf_clear(&req);
