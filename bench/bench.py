@@ -177,79 +177,131 @@ def load(clients, secs, sock, req):
     return json.loads(out.stdout)
 
 
-def measure(name, pizauth, provider):
-    """Every figure for one pizauth; returns a dict of figures."""
-    r = {}
-    d = Daemon(pizauth, config(provider, 1))
-    try:
-        d.start()
-        d.authorise("a0")
-        floor = spawn(RUNS, "/bin/true")
-        show = spawn(RUNS, pizauth, "show", "a0", env=d.env)
-        r["true_median_us"] = floor["median_us"]
-        r["show_median_us"] = show["median_us"]
-        r["show_p99_us"] = show["p99_us"]
-        r["show_over_true"] = round(show["median_us"] / floor["median_us"], 2)
-        if name == "ours":
-            req = os.path.join(d.dir, "git-request")
-            with open(req, "w") as f:
-                f.write("protocol=https\nhost=example.com\n\n")
-            for prog, args in (("pizauth-passwordeval", ["a0"]),
-                               ("git-credential-pizauth",
-                                ["-a", "a0", "get"])):
-                path = os.path.join(BIN, prog)
-                if os.path.exists(path):
-                    x = spawn(RUNS, path, *args,
-                              env=dict(d.env, SPAWN_STDIN=req))
-                    r[prog + "_median_us"] = x["median_us"]
-                    r[prog + "_over_true"] = round(
-                        x["median_us"] / floor["median_us"], 2)
-        for c in (1, 8, 64):
-            x = load(c, 3, d.sock, "showtoken:withurl a0")
-            r["rps_%d" % c] = x["rps"]
-            r["p99_us_%d" % c] = x["p99_us"]
-        # Stall resistance: 50 silent connections held open.
-        silent = []
-        for _ in range(50):
-            s = socket.socket(socket.AF_UNIX)
-            s.connect(d.sock)
-            silent.append(s)
-        x = spawn(100, pizauth, "show", "a0", env=d.env)
-        r["show_median_us_stalled"] = x["median_us"]
-        y = load(8, 3, d.sock, "showtoken:withurl a0")
-        r["rps_8_stalled"] = y["rps"]
-        for s in silent:
-            s.close()
-        # Idle wake-ups: context switches while nothing is due (after the
-        # closed connections above have been dealt with).
-        time.sleep(2)
-        before = (d.proc_status("voluntary_ctxt_switches") +
-                  d.proc_status("nonvoluntary_ctxt_switches"))
-        time.sleep(IDLE_S)
-        after = (d.proc_status("voluntary_ctxt_switches") +
-                 d.proc_status("nonvoluntary_ctxt_switches"))
-        r["idle_wakeups_%ds" % IDLE_S] = after - before
-        r["rss_kb_1"] = d.proc_status("VmRSS")
+ROUNDS = 5  # latency and throughput alternate between subjects this often
+
+
+class Subject:
+    """One pizauth under measurement, with its results."""
+
+    def __init__(self, name, pizauth, provider):
+        self.name = name
+        self.pizauth = pizauth
+        self.r = {}
+        self.samples = {}
+        self.d = Daemon(pizauth, config(provider, 1))
+        self.d.start()
+        self.d.authorise("a0")
+
+    def sample(self, key, value):
+        self.samples.setdefault(key, []).append(value)
+
+    def settle(self):
+        """Medians of the per-round figures."""
+        for k, v in self.samples.items():
+            v = sorted(v)
+            self.r[k] = v[len(v) // 2]
+
+
+def phase_latency(s, floor_us):
+    """One round of per-call costs: the figures that run on every fetch."""
+    n = max(RUNS // ROUNDS, 20)
+    show = spawn(n, s.pizauth, "show", "a0", env=s.d.env)
+    s.sample("show_median_us", show["median_us"])
+    s.sample("show_p99_us", show["p99_us"])
+    s.sample("show_over_true", round(show["median_us"] / floor_us, 2))
+    if s.name != "ours":
+        return
+    req = os.path.join(s.d.dir, "git-request")
+    with open(req, "w") as f:
+        f.write("protocol=https\nhost=example.com\n\n")
+    for prog, args in (("pizauth-passwordeval", ["a0"]),
+                       ("git-credential-pizauth", ["-a", "a0", "get"])):
+        path = os.path.join(BIN, prog)
+        if os.path.exists(path):
+            x = spawn(n, path, *args, env=dict(s.d.env, SPAWN_STDIN=req))
+            s.sample(prog + "_median_us", x["median_us"])
+            s.sample(prog + "_over_true",
+                     round(x["median_us"] / floor_us, 2))
+
+
+def phase_throughput(s):
+    for c in (1, 8, 64):
+        x = load(c, 1, s.d.sock, "showtoken:withurl a0")
+        s.sample("rps_%d" % c, x["rps"])
+        s.sample("p99_us_%d" % c, x["p99_us"])
+
+
+def phase_stall(s):
+    """50 silent connections held open while others are served."""
+    silent = []
+    for _ in range(50):
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(s.d.sock)
+        silent.append(c)
+    x = spawn(100, s.pizauth, "show", "a0", env=s.d.env)
+    s.r["show_median_us_stalled"] = x["median_us"]
+    y = load(8, 3, s.d.sock, "showtoken:withurl a0")
+    s.r["rps_8_stalled"] = y["rps"]
+    for c in silent:
+        c.close()
+
+
+def switches(d):
+    return (d.proc_status("voluntary_ctxt_switches") +
+            d.proc_status("nonvoluntary_ctxt_switches"))
+
+
+def phase_idle(subjects):
+    """Context switches while nothing is due, all subjects at once (after
+    the closed connections above have been dealt with)."""
+    time.sleep(2)
+    before = [switches(s.d) for s in subjects]
+    time.sleep(IDLE_S)
+    for s, b in zip(subjects, before):
+        s.r["idle_wakeups_%ds" % IDLE_S] = switches(s.d) - b
+        s.r["rss_kb_1"] = s.d.proc_status("VmRSS")
         # Most of that is shared library pages (libcurl's dependencies);
         # the daemon's own memory is the anonymous part.
-        r["rss_anon_kb_1"] = d.proc_status("RssAnon")
+        s.r["rss_anon_kb_1"] = s.d.proc_status("RssAnon")
+
+
+def phase_startup(s, provider, n):
+    d = Daemon(s.pizauth, config(provider, n))
+    try:
+        served, answered = d.start()
+        s.r["startup_served_ms_%d" % n] = round(served * 1000, 1)
+        s.r["startup_status_ms_%d" % n] = round(answered * 1000, 1)
+        if n == 10000:
+            s.r["rss_kb_10000"] = d.proc_status("VmRSS")
+            s.r["rss_anon_kb_10000"] = d.proc_status("RssAnon")
+            s.r["bytes_per_account"] = round(
+                (s.r["rss_kb_10000"] - s.r["rss_kb_1"]) * 1024 / 9999)
     finally:
         d.stop()
+
+
+def measure(subjects, provider):
+    """Every figure for every subject, interleaved: each phase runs for
+    all subjects before the next, and the noisy ones alternate in rounds,
+    so that a busy moment of the machine hurts both alike."""
+    for _ in range(ROUNDS):
+        floor = spawn(max(RUNS // ROUNDS, 20), "/bin/true")
+        for s in subjects:
+            s.sample("true_median_us", floor["median_us"])
+            phase_latency(s, floor["median_us"])
+        for s in subjects:
+            phase_throughput(s)
+    for s in subjects:
+        phase_stall(s)
+    phase_idle(subjects)
+    for s in subjects:
+        s.d.stop()
     for n in (1000, 10000):
-        d = Daemon(pizauth, config(provider, n))
-        try:
-            served, answered = d.start()
-            r["startup_served_ms_%d" % n] = round(served * 1000, 1)
-            r["startup_status_ms_%d" % n] = round(answered * 1000, 1)
-            if n == 10000:
-                r["rss_kb_10000"] = d.proc_status("VmRSS")
-                r["rss_anon_kb_10000"] = d.proc_status("RssAnon")
-                r["bytes_per_account"] = round(
-                    (r["rss_kb_10000"] - r["rss_kb_1"]) * 1024 / 9999)
-        finally:
-            d.stop()
-    r.update(storm(pizauth, provider))
-    return r
+        for s in subjects:
+            phase_startup(s, provider, n)
+    for s in subjects:
+        s.r.update(storm(s.pizauth, provider))
+        s.settle()
 
 
 def connections_to(port):
@@ -291,13 +343,19 @@ def main():
     results = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
                "machine": "%s, %d cores" % (os.uname().machine,
                                             os.cpu_count())}
+    subjects = []
     try:
-        results["ours"] = measure("ours", os.path.join(BIN, "pizauth"),
-                                  provider)
+        subjects.append(Subject("ours", os.path.join(BIN, "pizauth"),
+                                provider))
         if baseline:
-            results["baseline"] = measure("baseline", baseline, provider)
+            subjects.append(Subject("baseline", baseline, provider))
+        measure(subjects, provider)
     finally:
+        for s in subjects:
+            s.d.stop()
         provider.stop()
+    for s in subjects:
+        results[s.name] = dict(sorted(s.r.items()))
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     ours = results["ours"]
