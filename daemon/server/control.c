@@ -243,6 +243,7 @@ read_request(struct ctl_conn *c)
 {
 	struct timeval tv;
 	char chunk[4096];
+	size_t dirty = 0;	/* how much of chunk to wipe */
 	int64_t left;
 	ssize_t n;
 
@@ -252,15 +253,17 @@ read_request(struct ctl_conn *c)
 			continue;
 		if (n <= 0)
 			break;
+		if ((size_t)n > dirty)
+			dirty = (size_t)n;
 		if (c->in.len + (size_t)n > PZ_CTL_MAX_MSG ||
 		    pz_buf_append(&c->in, chunk, (size_t)n) == -1) {
-			pz_wipe(chunk, sizeof(chunk));
+			pz_wipe(chunk, dirty);
 			log_warnx("control: request too large; dropped");
 			answer_error(c, "Request too large");
 			return;
 		}
 	}
-	pz_wipe(chunk, sizeof(chunk));
+	pz_wipe(chunk, dirty);
 	if (n == 0) {
 		answer(c, pz_buf_str(&c->in), c->in.len);
 		return;
