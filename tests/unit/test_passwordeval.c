@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/secret.h"
 #include "helpers/passwordeval/pweval.h"
+#include "tests/unit/fake_daemon.h"
 
 static void
 test_passwordeval_request_names_the_account_only(void **state)
@@ -192,85 +193,20 @@ test_passwordeval_format_sasl_strings(void **state)
 	pz_buf_clear(&out);
 }
 
-/* A fake daemon: a socket at $XDG_RUNTIME_DIR/pizauth/pizauth.sock and a
- * child that answers one request with reply if it is expect. */
-struct fake {
-	char	dir[32];
-	char	sock[96];
-	int	lfd;
-	pid_t	pid;
-};
-
-static void
-fake_start(struct fake *f, const char *expect, const char *reply)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char sub[64], buf[512];
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	strcpy(f->dir, "/tmp/pz-pweval-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(sub, sizeof(sub), "%s/pizauth", f->dir);
-	assert_int_equal(mkdir(sub, 0700), 0);
-	snprintf(f->sock, sizeof(f->sock), "%s/pizauth.sock", sub);
-	setenv("XDG_RUNTIME_DIR", f->dir, 1);
-	f->pid = -1;
-	f->lfd = -1;
-	if (reply == NULL)
-		return;		/* no daemon */
-	strcpy(sun.sun_path, f->sock);
-	f->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	assert_int_equal(listen(f->lfd, 1), 0);
-	if ((f->pid = fork()) != 0)
-		return;
-	if ((fd = accept(f->lfd, NULL, NULL)) == -1)
-		_exit(2);
-	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0)
-		len += (size_t)n;
-	if (len != strlen(expect) || memcmp(buf, expect, len) != 0)
-		_exit(3);
-	if (write(fd, reply, strlen(reply)) != (ssize_t)strlen(reply))
-		_exit(4);
-	_exit(0);
-}
-
-static void
-fake_stop(struct fake *f)
-{
-	char sub[64];
-	int status;
-
-	if (f->pid > 0) {
-		assert_int_equal(waitpid(f->pid, &status, 0), f->pid);
-		assert_true(WIFEXITED(status));
-		assert_int_equal(WEXITSTATUS(status), 0);
-	}
-	if (f->lfd != -1)
-		close(f->lfd);
-	unlink(f->sock);
-	snprintf(sub, sizeof(sub), "%s/pizauth", f->dir);
-	rmdir(sub);
-	rmdir(f->dir);
-	unsetenv("XDG_RUNTIME_DIR");
-}
-
 static void
 test_passwordeval_ask_gets_token_from_daemon(void **state)
 {
 	struct pweval_query q = { NULL, "u@example.com", NULL, NULL, 5 };
 	struct pz_err err;
-	struct fake f;
+	struct fake_daemon f;
 	char *token;
 
-	fake_start(&f, "showtoken_match:withurl 5\nuser=u@example.com",
+	fake_daemon_start(&f, "showtoken_match:withurl 5\nuser=u@example.com",
 	    "access_token:T0K");
 	assert_int_equal(pweval_ask(&q, &token, &err), PWEVAL_OK);
 	assert_string_equal(token, "T0K");
 	pz_secret_free(token);
-	fake_stop(&f);
+	fake_daemon_stop(&f);
 }
 
 static void
@@ -278,15 +214,15 @@ test_passwordeval_ask_without_daemon_says_not_running(void **state)
 {
 	struct pweval_query q = { "w", NULL, NULL, NULL, 0 };
 	struct pz_err err;
-	struct fake f;
+	struct fake_daemon f;
 	char *token;
 
-	fake_start(&f, NULL, NULL);
+	fake_daemon_start(&f, NULL, NULL);
 	assert_int_equal(pweval_ask(&q, &token, &err), PWEVAL_NOT_RUNNING);
 	assert_null(token);
 	assert_string_equal(err.msg,
 	    "pizauth authenticator not running or not responding");
-	fake_stop(&f);
+	fake_daemon_stop(&f);
 }
 
 int

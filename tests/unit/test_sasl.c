@@ -23,6 +23,7 @@
 #include "core/buf.h"
 #include "core/secret.h"
 #include "plugins/sasl/pzsasl.h"
+#include "tests/unit/fake_daemon.h"
 
 /* --- the fake libsasl2 ----------------------------------------------------- */
 
@@ -206,72 +207,6 @@ fake_done(void)
 	fake.secret = NULL;
 }
 
-/* --- the fake daemon -------------------------------------------------------- */
-
-struct daemon {
-	char	dir[32];
-	char	sock[96];
-	pid_t	pid;
-};
-
-/* A socket at $XDG_RUNTIME_DIR/pizauth/pizauth.sock; a child answers one
- * request with reply if it is expect (reply NULL: no daemon at all). */
-static void
-daemon_start(struct daemon *d, const char *expect, const char *reply)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char sub[64], buf[512];
-	size_t len = 0;
-	ssize_t n;
-	int fd, lfd;
-
-	strcpy(d->dir, "/tmp/pz-sasl-XXXXXX");
-	assert_non_null(mkdtemp(d->dir));
-	snprintf(sub, sizeof(sub), "%s/pizauth", d->dir);
-	assert_int_equal(mkdir(sub, 0700), 0);
-	snprintf(d->sock, sizeof(d->sock), "%s/pizauth.sock", sub);
-	setenv("XDG_RUNTIME_DIR", d->dir, 1);
-	d->pid = -1;
-	if (reply == NULL)
-		return;
-	strcpy(sun.sun_path, d->sock);
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	assert_int_equal(listen(lfd, 1), 0);
-	if ((d->pid = fork()) != 0) {
-		/* Once the child is gone, a second request is refused. */
-		close(lfd);
-		return;
-	}
-	if ((fd = accept(lfd, NULL, NULL)) == -1)
-		_exit(2);
-	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0)
-		len += (size_t)n;
-	if (len != strlen(expect) || memcmp(buf, expect, len) != 0)
-		_exit(3);
-	if (write(fd, reply, strlen(reply)) != (ssize_t)strlen(reply))
-		_exit(4);
-	_exit(0);
-}
-
-static void
-daemon_stop(struct daemon *d)
-{
-	char sub[64];
-	int status;
-
-	if (d->pid > 0) {
-		assert_int_equal(waitpid(d->pid, &status, 0), d->pid);
-		assert_true(WIFEXITED(status));
-		assert_int_equal(WEXITSTATUS(status), 0);
-	}
-	unlink(d->sock);
-	snprintf(sub, sizeof(sub), "%s/pizauth", d->dir);
-	rmdir(sub);
-	rmdir(d->dir);
-	unsetenv("XDG_RUNTIME_DIR");
-}
-
 #define ASK_U	"token_details:withurl 0\nuser=u@example.com\n" \
 		"host=imap.example.com:993"
 #define DETAILS	"details:{\"account\":\"work\",\"access_token\":\"T0K\"," \
@@ -321,11 +256,11 @@ test_sasl_xoauth2_sends_the_daemons_token(void **state)
 	    "user=u@example.com\001auth=Bearer T0K\001\001";
 	const char *out;
 	unsigned outlen;
-	struct daemon d;
+	struct fake_daemon d;
 	void *ctx;
 
 	fake_reset("u@example.com", NULL, "password");
-	daemon_start(&d, ASK_U, DETAILS);
+	fake_daemon_start(&d, ASK_U, DETAILS);
 	ctx = mech_new(0);
 	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen),
 	    SASL_CONTINUE);
@@ -335,7 +270,7 @@ test_sasl_xoauth2_sends_the_daemons_token(void **state)
 	assert_string_equal(oparams.authid, "u@example.com");
 	assert_server_ok_ends(ctx);
 	pzsasl_mech_dispose(ctx, &utils);
-	daemon_stop(&d);
+	fake_daemon_stop(&d);
 	assert_null(strstr(fake.log, "T0K"));
 	assert_true(fake.erased > 0);
 	fake_done();
@@ -348,11 +283,11 @@ test_sasl_oauthbearer_sends_authzid_host_and_port(void **state)
 	    "\001port=993\001auth=Bearer T0K\001\001";
 	const char *out;
 	unsigned outlen;
-	struct daemon d;
+	struct fake_daemon d;
 	void *ctx;
 
 	fake_reset("u@example.com", "boss,inc", "password");
-	daemon_start(&d, ASK_U, DETAILS);
+	fake_daemon_start(&d, ASK_U, DETAILS);
 	ctx = mech_new(1);
 	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen),
 	    SASL_CONTINUE);
@@ -362,7 +297,7 @@ test_sasl_oauthbearer_sends_authzid_host_and_port(void **state)
 	assert_string_equal(oparams.authid, "u@example.com");
 	assert_server_ok_ends(ctx);
 	pzsasl_mech_dispose(ctx, &utils);
-	daemon_stop(&d);
+	fake_daemon_stop(&d);
 	fake_done();
 }
 
@@ -373,13 +308,13 @@ test_sasl_server_error_challenge_answered_then_fails(void **state)
 	    "{\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":\"mail\"}";
 	const char *out;
 	unsigned outlen;
-	struct daemon d;
+	struct fake_daemon d;
 	int nth;
 	void *ctx;
 
 	for (nth = 0; nth < 2; nth++) {
 		fake_reset("u@example.com", NULL, "password");
-		daemon_start(&d, ASK_U, DETAILS);
+		fake_daemon_start(&d, ASK_U, DETAILS);
 		ctx = mech_new(nth);
 		assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen),
 		    SASL_CONTINUE);
@@ -398,7 +333,7 @@ test_sasl_server_error_challenge_answered_then_fails(void **state)
 		assert_null(out);
 		assert_int_equal(oparams.doneflag, 0);
 		pzsasl_mech_dispose(ctx, &utils);
-		daemon_stop(&d);
+		fake_daemon_stop(&d);
 		fake_done();
 	}
 }
@@ -408,11 +343,11 @@ test_sasl_unauthorised_account_fails_with_url(void **state)
 {
 	const char *out;
 	unsigned outlen;
-	struct daemon d;
+	struct fake_daemon d;
 	void *ctx;
 
 	fake_reset("u@example.com", NULL, "password");
-	daemon_start(&d, ASK_U, "pending:https://p.example/auth?state=s");
+	fake_daemon_start(&d, ASK_U, "pending:https://p.example/auth?state=s");
 	ctx = mech_new(0);
 	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen),
 	    SASL_TRYAGAIN);
@@ -422,7 +357,7 @@ test_sasl_unauthorised_account_fails_with_url(void **state)
 	/* Not a password: the account is pizauth's. */
 	assert_int_equal(fake.pass_asked, 0);
 	pzsasl_mech_dispose(ctx, &utils);
-	daemon_stop(&d);
+	fake_daemon_stop(&d);
 	fake_done();
 }
 
@@ -431,11 +366,11 @@ test_sasl_several_accounts_fail_without_guessing(void **state)
 {
 	const char *out;
 	unsigned outlen;
-	struct daemon d;
+	struct fake_daemon d;
 	void *ctx;
 
 	fake_reset("u@example.com", NULL, "password");
-	daemon_start(&d, ASK_U, "ambiguous:Several accounts match; name one of: "
+	fake_daemon_start(&d, ASK_U, "ambiguous:Several accounts match; name one of: "
 	    "a b");
 	ctx = mech_new(0);
 	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen), SASL_FAIL);
@@ -443,7 +378,7 @@ test_sasl_several_accounts_fail_without_guessing(void **state)
 	    "pizauth: Several accounts match; name one of: a b");
 	assert_int_equal(fake.pass_asked, 0);
 	pzsasl_mech_dispose(ctx, &utils);
-	daemon_stop(&d);
+	fake_daemon_stop(&d);
 	fake_done();
 }
 
@@ -454,11 +389,11 @@ test_sasl_no_daemon_uses_password_callback(void **state)
 	    "PW-T0K\001\001";
 	const char *out;
 	unsigned outlen;
-	struct daemon d;
+	struct fake_daemon d;
 	void *ctx;
 
 	fake_reset("u@example.com", NULL, "PW-T0K");
-	daemon_start(&d, NULL, NULL);
+	fake_daemon_start(&d, NULL, NULL);
 	ctx = mech_new(0);
 	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen),
 	    SASL_CONTINUE);
@@ -469,7 +404,7 @@ test_sasl_no_daemon_uses_password_callback(void **state)
 	assert_null(strstr(fake.log, "PW-T0K"));
 	assert_server_ok_ends(ctx);
 	pzsasl_mech_dispose(ctx, &utils);
-	daemon_stop(&d);
+	fake_daemon_stop(&d);
 	fake_done();
 }
 
@@ -481,12 +416,12 @@ test_sasl_no_match_prompts_for_names_then_password(void **state)
 	sasl_interact_t *prompts = NULL;
 	const char *out;
 	unsigned outlen;
-	struct daemon d;
+	struct fake_daemon d;
 	void *ctx;
 
 	/* Everything by prompts, as isync and imtest do. */
 	fake_reset(NULL, NULL, NULL);
-	daemon_start(&d, ASK_U, "nomatch:No account matches user "
+	fake_daemon_start(&d, ASK_U, "nomatch:No account matches user "
 	    "'u@example.com' host 'imap.example.com:993'");
 	ctx = mech_new(0);
 	assert_int_equal(step(ctx, NULL, 0, &prompts, &out, &outlen),
@@ -513,7 +448,7 @@ test_sasl_no_match_prompts_for_names_then_password(void **state)
 	assert_int_equal(outlen, sizeof(want) - 1);
 	assert_memory_equal(out, want, outlen);
 	pzsasl_mech_dispose(ctx, &utils);
-	daemon_stop(&d);
+	fake_daemon_stop(&d);
 	fake_done();
 }
 
@@ -522,19 +457,19 @@ test_sasl_no_token_and_no_password_fails(void **state)
 {
 	const char *out;
 	unsigned outlen;
-	struct daemon d;
+	struct fake_daemon d;
 	void *ctx;
 
 	fake_reset("u@example.com", NULL, NULL);
 	fake.has_pass = 0;
-	daemon_start(&d, NULL, NULL);
+	fake_daemon_start(&d, NULL, NULL);
 	ctx = mech_new(1);
 	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen),
 	    SASL_BADPARAM);
 	assert_string_equal(fake.error, "pizauth: no token for user "
 	    "'u@example.com' and no password to use instead");
 	pzsasl_mech_dispose(ctx, &utils);
-	daemon_stop(&d);
+	fake_daemon_stop(&d);
 	fake_done();
 }
 
