@@ -275,11 +275,21 @@ valgrind: $(UNIT_BINS) $(PROGRAMS)
 # The figures of bench/RESULTS.md (bench.py), then what `pizauth show`
 # costs against bench/baseline.txt.  PIZAUTH_BASELINE=/path/to/pizauth
 # measures another pizauth beside ours.
-BENCH_TOOLS := $(BUILD)/bench/spawn $(BUILD)/bench/load
+# floor_sock and floor_rss are the machine's floors the daemon is measured
+# against, as /bin/true is for `pizauth show`.
+BENCH_TOOLS := $(BUILD)/bench/spawn $(BUILD)/bench/load \
+               $(BUILD)/bench/floor_sock $(BUILD)/bench/floor_rss
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	@echo '  CC      $<'
 	$(Q)$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -o $@ $<
+# Linked exactly as the daemon is, so it maps the same libraries.
+$(BUILD)/bench/floor_rss: bench/floor_rss.c
+	@mkdir -p $(@D)
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	  $(call pc_cflags,$(DAEMON_PC)) -o $@ $< -Wl,--no-as-needed \
+	  $(call pc_libs,$(DAEMON_PC))
 
 bench: $(PROGRAMS) $(BENCH_TOOLS)
 	@BIN=$(abspath $(BUILD))/bin BENCH_TOOLS=$(abspath $(BUILD))/bench \

@@ -224,11 +224,59 @@ def phase_latency(s, floor_us):
                      round(x["median_us"] / floor_us, 2))
 
 
-def phase_throughput(s):
+class SocketFloor:
+    """bench/floor_sock: the least a connection per request can cost on
+    this machine (accept, read, write, close; nothing else), measured in
+    the same rounds as the daemons, as /bin/true is for `pizauth show`."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="pz-bench-floor-")
+        self.sock = os.path.join(self.dir, "floor.sock")
+        self.proc = subprocess.Popen(
+            [os.path.join(TOOLS, "floor_sock"), self.sock,
+             "access_token:" + "x" * 40])
+        wait_for(lambda: os.path.exists(self.sock), 10, "floor_sock")
+        self.r = {}
+
+    def round(self):
+        for c in (1, 8, 64):
+            x = load(c, 1, self.sock, "showtoken:withurl a0")
+            self.r[c] = x
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def phase_throughput(s, floor):
     for c in (1, 8, 64):
         x = load(c, 1, s.d.sock, "showtoken:withurl a0")
         s.sample("rps_%d" % c, x["rps"])
         s.sample("p99_us_%d" % c, x["p99_us"])
+        f = floor.r[c]
+        s.sample("floor_rps_%d" % c, f["rps"])
+        s.sample("floor_p99_us_%d" % c, f["p99_us"])
+        s.sample("rps_%d_of_floor" % c, round(x["rps"] / f["rps"], 2))
+
+
+def rss_floor():
+    """RSS of bench/floor_rss: the libraries the daemon must use, mapped and
+    initialised, and nothing else."""
+    proc = subprocess.Popen([os.path.join(TOOLS, "floor_rss")],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        proc.stdout.readline()
+        out = {}
+        with open("/proc/%d/status" % proc.pid) as f:
+            for line in f:
+                k = line.split(":")[0]
+                if k in ("VmRSS", "RssAnon"):
+                    out[k] = int(line.split()[1])
+        return out
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def phase_stall(s):
@@ -263,6 +311,11 @@ def phase_idle(subjects):
         # Most of that is shared library pages (libcurl's dependencies);
         # the daemon's own memory is the anonymous part.
         s.r["rss_anon_kb_1"] = s.d.proc_status("RssAnon")
+    floor = rss_floor()
+    for s in subjects:
+        s.r["rss_floor_kb"] = floor["VmRSS"]
+        s.r["rss_floor_anon_kb"] = floor["RssAnon"]
+        s.r["rss_over_floor_kb_1"] = s.r["rss_kb_1"] - floor["VmRSS"]
 
 
 def phase_startup(s, provider, n):
@@ -274,6 +327,8 @@ def phase_startup(s, provider, n):
         if n == 10000:
             s.r["rss_kb_10000"] = d.proc_status("VmRSS")
             s.r["rss_anon_kb_10000"] = d.proc_status("RssAnon")
+            s.r["rss_over_floor_kb_10000"] = (s.r["rss_kb_10000"] -
+                                              s.r["rss_floor_kb"])
             s.r["bytes_per_account"] = round(
                 (s.r["rss_kb_10000"] - s.r["rss_kb_1"]) * 1024 / 9999)
     finally:
@@ -284,13 +339,18 @@ def measure(subjects, provider):
     """Every figure for every subject, interleaved: each phase runs for
     all subjects before the next, and the noisy ones alternate in rounds,
     so that a busy moment of the machine hurts both alike."""
-    for _ in range(ROUNDS):
-        floor = spawn(max(RUNS // ROUNDS, 20), "/bin/true")
-        for s in subjects:
-            s.sample("true_median_us", floor["median_us"])
-            phase_latency(s, floor["median_us"])
-        for s in subjects:
-            phase_throughput(s)
+    sock_floor = SocketFloor()
+    try:
+        for _ in range(ROUNDS):
+            floor = spawn(max(RUNS // ROUNDS, 20), "/bin/true")
+            for s in subjects:
+                s.sample("true_median_us", floor["median_us"])
+                phase_latency(s, floor["median_us"])
+            sock_floor.round()
+            for s in subjects:
+                phase_throughput(s, sock_floor)
+    finally:
+        sock_floor.stop()
     for s in subjects:
         phase_stall(s)
     phase_idle(subjects)

@@ -596,6 +596,18 @@ add_account(struct pz_config *conf, struct act_where **aws, size_t *cap,
 	return 0;
 }
 
+/* The daemon keeps the accounts for its whole life: give back the slack
+ * of doubling (up to half the array with thousands of accounts). */
+static void
+shrink_accounts(struct pz_config *conf)
+{
+	struct pz_account *na;
+
+	if (conf->naccounts > 0 && (na = realloc(conf->accounts,
+	    conf->naccounts * sizeof(*na))) != NULL)
+		conf->accounts = na;
+}
+
 /* Order account indices by name, then by position. */
 static int
 cmp_name_pos(const void *x, const void *y, void *arg)
@@ -796,6 +808,7 @@ build(struct ctx *c, struct pz_config *conf)
 		pz_cfg_oom(c->err);
 		goto out;
 	}
+	shrink_accounts(conf);
 	if (conf->naccounts == 0) {
 		pz_errf(c->err, "Must specify at least one account");
 		goto out;

@@ -27,6 +27,7 @@ struct control {
 	struct evconnlistener	*listener;
 	struct event		*resume;	/* accept again after EMFILE */
 	struct ctl_conn		*conns;		/* open connections */
+	uid_t			 uid;		/* ours: the only one let in */
 };
 
 struct ctl_conn {
@@ -184,7 +185,6 @@ answer(struct ctl_conn *c, const char *req, size_t len)
 
 	result = control_dispatch(c->ctl->srv, c, len > 0 ? req : "", len,
 	    &reply);
-	if (len < 5 || reply.len == 0)
 	if (len > 0)
 		explicit_bzero((void *)req, len);
 	switch (result) {
@@ -285,13 +285,13 @@ read_request(struct ctl_conn *c)
 }
 
 static int
-peer_is_us(evutil_socket_t fd)
+peer_is(evutil_socket_t fd, uid_t uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
 	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
-	    cred.uid == getuid();
+	    cred.uid == uid;
 }
 
 static void
@@ -301,7 +301,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct control *ctl = arg;
 	struct ctl_conn *c;
 
-	if (!peer_is_us(fd)) {
+	if (!peer_is(fd, ctl->uid)) {
 		log_warnx("control: connection from another user refused");
 		close(fd);
 		return;
@@ -360,6 +360,7 @@ control_new(struct server *srv, const char *path, struct pz_err *err)
 		return NULL;
 	}
 	ctl->srv = srv;
+	ctl->uid = getuid();
 	old = umask(0077);
 	ctl->listener = evconnlistener_new_bind(srv->base, on_accept, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, SOMAXCONN,

@@ -22,6 +22,7 @@
 #include "core/paths.h"
 #include "daemon/server/hook.h"
 #include "daemon/server/log.h"
+#include "daemon/server/memory.h"
 #include "daemon/server/server.h"
 
 static void
@@ -163,6 +164,7 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	memory_init();
 	log_init("pizauth", 1, verbose);
 	signal(SIGPIPE, SIG_IGN);
 	no_core_dumps();

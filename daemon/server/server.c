@@ -16,6 +16,7 @@
 #include "daemon/server/hook.h"
 #include "daemon/server/http.h"
 #include "daemon/server/log.h"
+#include "daemon/server/memory.h"
 #include "daemon/server/redirect.h"
 #include "daemon/server/refresh.h"
 #include "daemon/server/revoke.h"
@@ -173,6 +174,7 @@ server_new(struct event_base *base, struct pz_config *conf,
 	evsignal_add(srv->ev_sigterm, NULL);
 	evsignal_add(srv->ev_sigint, NULL);
 	event_add(srv->ev_touch, &touch);
+	memory_trim();
 	return srv;
 fail:
 	server_free(srv);
@@ -210,6 +212,7 @@ server_reload(struct server *srv, struct pz_err *err)
 	/* Refresh times may have changed. */
 	for (i = 0; i < srv->naccounts; i++)
 		refresh_schedule(srv->accounts[i]);
+	memory_trim();
 	log_info("configuration reloaded");
 	return 0;
 }
