@@ -85,8 +85,10 @@ pz_ctl_call(const char *sock_path, const void *req, size_t reqlen,
 	ssize_t n;
 	int fd;
 
-	if ((fd = connect_to(sock_path)) == -1)
-		return pz_errf(err, "%s", PZ_CTL_NOT_RUNNING);
+	if ((fd = connect_to(sock_path)) == -1) {
+		pz_errf(err, "%s", PZ_CTL_NOT_RUNNING);
+		return PZ_CTL_ABSENT;
+	}
 	while (reqlen > 0) {
 		if (wait_fd(fd, POLLOUT, deadline) == -1)
 			goto timeout;
@@ -114,7 +116,8 @@ pz_ctl_call(const char *sock_path, const void *req, size_t reqlen,
 		if (n == -1) {
 			close(fd);
 			pz_wipe(chunk, sizeof(chunk));
-			return pz_errf(err, "%s", PZ_CTL_NOT_RUNNING);
+			pz_errf(err, "%s", PZ_CTL_NOT_RUNNING);
+			return PZ_CTL_ABSENT;
 		}
 		if (n == 0)
 			break;
@@ -132,5 +135,6 @@ pz_ctl_call(const char *sock_path, const void *req, size_t reqlen,
 timeout:
 	close(fd);
 	pz_wipe(chunk, sizeof(chunk));
-	return pz_errf(err, "%s", PZ_CTL_NOT_RUNNING);
+	pz_errf(err, "%s", PZ_CTL_NOT_RUNNING);
+	return PZ_CTL_TIMEOUT;
 }

@@ -66,9 +66,11 @@ client_call(const char *req, size_t reqlen, struct pz_buf *reply,
 	r = pz_ctl_call(pz_buf_str(&sock), req, reqlen, reply,
 	    timeout_ms, 0, &err);
 	pz_buf_clear(&sock);
-	if (r == -1)
+	if (r != 0) {
 		client_error("%s", err.msg);
-	return r;
+		return -1;
+	}
+	return 0;
 }
 
 int

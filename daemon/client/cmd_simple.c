@@ -62,7 +62,7 @@ cmd_shutdown(int argc, char **argv)
 	r = pz_ctl_call(pz_buf_str(&sock), "shutdown:", 9, NULL, 5000, 1,
 	    &err);
 	pz_buf_clear(&sock);
-	return r == -1 ? client_error("%s", err.msg) : 0;
+	return r != 0 ? client_error("%s", err.msg) : 0;
 }
 
 const struct cmd_entry cmd_reload_entry = { "reload", "", cmd_reload };

@@ -119,7 +119,7 @@ gitcred_daemon_token(const char *sock, const char *account, const char *user,
 		goto out;
 	}
 	if (pz_ctl_call(sock, req.data, req.len, &reply,
-	    (int)secs * 1000 + SLACK_MS, 0, err) == -1)
+	    (int)secs * 1000 + SLACK_MS, 0, err) != 0)
 		goto out;
 	a = answer(reply.data, reply.len, account, t, url, err);
 out:
@@ -140,8 +140,8 @@ gitcred_daemon_refresh(const char *sock, const char *account,
 		pz_errf(err, "Out of memory");
 		goto out;
 	}
-	if (pz_ctl_call(sock, req.data, req.len, &reply, SLACK_MS, 0, err) ==
-	    -1)
+	if (pz_ctl_call(sock, req.data, req.len, &reply, SLACK_MS, 0, err) !=
+	    0)
 		goto out;
 	if (pz_ctl_split(reply.data, reply.len, &m) == -1)
 		pz_errf(err, MALFORMED);

@@ -99,9 +99,9 @@ pweval_ask(const struct pweval_query *q, char **token, struct pz_err *err)
 	    ASK_TIMEOUT_MS + (int)q->wait * 1000, 0, err);
 	pz_buf_clear(&req);
 	pz_buf_clear(&sock);
-	if (r == -1) {
+	if (r != 0) {
 		pz_buf_clear(&reply);
-		return strcmp(err->msg, PZ_CTL_NOT_RUNNING) == 0 ?
+		return r == PZ_CTL_ABSENT || r == PZ_CTL_TIMEOUT ?
 		    PWEVAL_NOT_RUNNING : PWEVAL_FAILED;
 	}
 	st = pweval_ask_reply(reply.data, reply.len, token, err);

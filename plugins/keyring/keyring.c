@@ -101,7 +101,7 @@ keyring_save(int timeout_ms)
 	}
 	/* The daemon first: without a dump, the keyring is not touched. */
 	if (pz_ctl_call(pz_buf_str(&sock), "dump:", 5, &dump,
-	    left_ms(deadline), 0, &err) == -1) {
+	    left_ms(deadline), 0, &err) != 0) {
 		status = say(KEYRING_EXIT_DAEMON, "%s", err.msg);
 		goto out;
 	}
@@ -174,7 +174,7 @@ keyring_restore(int timeout_ms)
 		goto out;
 	}
 	if (pz_ctl_call(pz_buf_str(&sock), req.data, req.len, &reply,
-	    left_ms(deadline), 0, &err) == -1) {
+	    left_ms(deadline), 0, &err) != 0) {
 		status = say(KEYRING_EXIT_DAEMON, "%s", err.msg);
 		goto out;
 	}

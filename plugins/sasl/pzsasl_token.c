@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT */
 /* Asking the daemon for the token of the account serving a user and host. */
-#include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/ctl_client.h"
 #include "core/lookup.h"
@@ -70,15 +68,6 @@ prefix(struct pz_err *err)
 	err->msg[sizeof(err->msg) - 1] = '\0';
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum pzsasl_source
 pzsasl_token_get(const struct pzsasl_query *q, char **token,
     struct pz_err *err)
@@ -86,7 +75,6 @@ pzsasl_token_get(const struct pzsasl_query *q, char **token,
 	struct pz_buf req = PZ_BUF_INIT, reply = PZ_BUF_INIT,
 	    sock = PZ_BUF_INIT;
 	enum pzsasl_source src;
-	int64_t t0;
 	int r;
 
 	*token = NULL;
@@ -105,26 +93,28 @@ pzsasl_token_get(const struct pzsasl_query *q, char **token,
 		prefix(err);
 		return PZSASL_FALLBACK;
 	}
-	t0 = now_ms();
 	r = pz_ctl_call(pz_buf_str(&sock), req.data, req.len, &reply,
 	    PZSASL_TIMEOUT_MS, 0, err);
 	pz_buf_clear(&req);
 	pz_buf_clear(&sock);
-	if (r == -1) {
+	switch (r) {
+	case 0:
+		break;
+	case PZ_CTL_ABSENT:
 		pz_buf_clear(&reply);
-		if (strcmp(err->msg, PZ_CTL_NOT_RUNNING) != 0) {
-			prefix(err);
-			return PZSASL_FAILED;
-		}
-		/* A daemon that is there but silent (a device-flow account
-		 * waiting for its code) is not a missing one. */
-		if (now_ms() - t0 >= PZSASL_TIMEOUT_MS) {
-			pz_errf(err, "pizauth: no answer from the daemon "
-			    "within %d seconds", PZSASL_TIMEOUT_MS / 1000);
-			return PZSASL_FAILED;
-		}
 		pz_errf(err, "pizauth: %s", PZ_CTL_NOT_RUNNING);
 		return PZSASL_FALLBACK;
+	case PZ_CTL_TIMEOUT:
+		/* A daemon that is there but silent (a device-flow account
+		 * waiting for its code) is not a missing one. */
+		pz_buf_clear(&reply);
+		pz_errf(err, "pizauth: no answer from the daemon within %d "
+		    "seconds", PZSASL_TIMEOUT_MS / 1000);
+		return PZSASL_FAILED;
+	default:
+		pz_buf_clear(&reply);
+		prefix(err);
+		return PZSASL_FAILED;
 	}
 	src = pzsasl_token_reply(reply.data, reply.len, token, err);
 	pz_buf_clear(&reply);

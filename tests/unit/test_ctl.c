@@ -113,7 +113,7 @@ test_ctl_call_round_trip_and_not_running(void **state)
 	snprintf(path, sizeof(path), "%s/s", dir);
 	assert_int_equal(pz_ctl_alive(path), 0);
 	assert_int_equal(pz_ctl_call(path, "status:", 7, &reply, 1000, 0,
-	    &err), -1);
+	    &err), PZ_CTL_ABSENT);
 	assert_string_equal(err.msg, PZ_CTL_NOT_RUNNING);
 
 	strcpy(sun.sun_path, path);
@@ -150,7 +150,7 @@ test_ctl_call_times_out(void **state)
 	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	assert_int_equal(listen(lfd, 1), 0);
 	assert_int_equal(pz_ctl_call(path, "status:", 7, &reply, 200, 0,
-	    &err), -1);
+	    &err), PZ_CTL_TIMEOUT);
 	assert_string_equal(err.msg, PZ_CTL_NOT_RUNNING);
 	pz_buf_clear(&reply);
 	close(lfd);
