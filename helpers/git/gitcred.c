@@ -220,7 +220,7 @@ int
 gitcred_read(struct gitcred *c, FILE *fp, struct pz_err *err)
 {
 	char *line;
-	size_t len;
+	size_t len, used = 0;	/* used: how much of line to wipe */
 	int ch, r = 0;
 
 	if ((line = malloc(GITCRED_LINE_MAX)) == NULL)
@@ -235,6 +235,8 @@ gitcred_read(struct gitcred *c, FILE *fp, struct pz_err *err)
 				goto out;
 			}
 			line[len++] = (char)ch;
+			if (len > used)
+				used = len;
 		}
 		if (ch == EOF && ferror(fp)) {
 			r = pz_errf(err, "Can't read the credential: %s",
@@ -251,7 +253,9 @@ gitcred_read(struct gitcred *c, FILE *fp, struct pz_err *err)
 			break;
 	}
 out:
-	pz_wipe(line, GITCRED_LINE_MAX);
+	/* Only what lines filled: wiping all 64 KiB cost a quarter of the
+	 * helper's instructions and touched sixteen fresh pages. */
+	pz_wipe(line, used);
 	free(line);
 	return r;
 }
