@@ -264,6 +264,12 @@ e2e: $(PROGRAMS) $(E2E_NODE_MODULES)
 lint-man:
 	@for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done
 
+# ASan and valgrind cannot watch the same process: under SANITIZE=1 the
+# sanitizers do this job, and a plain `make check` runs valgrind.
+ifeq ($(SANITIZE),1)
+valgrind:
+	@echo "valgrind: skipped under SANITIZE=1 (the sanitizers watch instead)"
+else
 valgrind: $(UNIT_BINS) $(PROGRAMS)
 	@command -v valgrind >/dev/null || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq valgrind; }
@@ -271,6 +277,7 @@ valgrind: $(UNIT_BINS) $(PROGRAMS)
 	  --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null \
 	  || exit 1; done; echo "valgrind: unit tests clean"
 	@BIN=$(abspath $(BUILD))/bin sh tests/valgrind/daemon.sh
+endif
 
 # The figures of bench/RESULTS.md (bench.py), then what `pizauth show`
 # costs against bench/baseline.txt.  PIZAUTH_BASELINE=/path/to/pizauth

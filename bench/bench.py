@@ -280,11 +280,14 @@ def rss_floor():
 
 
 def phase_stall(s):
-    """50 silent connections held open while others are served."""
+    """50 stalled connections held open while others are served: half of
+    them silent, half having sent half a request."""
     silent = []
-    for _ in range(50):
+    for i in range(50):
         c = socket.socket(socket.AF_UNIX)
         c.connect(s.d.sock)
+        if i % 2:
+            c.sendall(b"showtoken:with")
         silent.append(c)
     x = spawn(100, s.pizauth, "show", "a0", env=s.d.env)
     s.r["show_median_us_stalled"] = x["median_us"]
