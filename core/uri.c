@@ -306,10 +306,8 @@ pz_uri_clear(struct pz_uri *u)
 }
 
 int
-pz_uri_effective_port(const struct pz_uri *u)
+pz_uri_default_port(const struct pz_uri *u)
 {
-	if (u->port_num >= 0)
-		return u->port_num;
 	if (u->scheme == NULL)
 		return -1;
 	if (strcmp(u->scheme, "http") == 0)
@@ -317,4 +315,10 @@ pz_uri_effective_port(const struct pz_uri *u)
 	if (strcmp(u->scheme, "https") == 0)
 		return 443;
 	return -1;
+}
+
+int
+pz_uri_effective_port(const struct pz_uri *u)
+{
+	return u->port_num >= 0 ? u->port_num : pz_uri_default_port(u);
 }

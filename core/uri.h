@@ -31,8 +31,9 @@ struct pz_uri {
 /* Split s into u.  Returns 0, or -1 with the reason in err (and u clear). */
 int	pz_uri_parse(const char *s, struct pz_uri *u, struct pz_err *err);
 void	pz_uri_clear(struct pz_uri *u);
-/* The port u names, else its scheme's (80 for http, 443 for https), else
- * -1. */
+/* The port of u's scheme (80 for http, 443 for https), else -1. */
+int	pz_uri_default_port(const struct pz_uri *u);
+/* The port u names, else its scheme's, else -1. */
 int	pz_uri_effective_port(const struct pz_uri *u);
 
 #endif

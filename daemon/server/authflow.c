@@ -7,9 +7,11 @@
 #include <curl/curl.h>
 
 #include "core/config.h"
+#include "core/form.h"
 #include "core/pkce.h"
 #include "core/secret.h"
 #include "core/token.h"
+#include "core/uri.h"
 #include "daemon/server/account.h"
 #include "daemon/server/authflow.h"
 #include "daemon/server/clock.h"
@@ -54,68 +56,63 @@ out:
 	return res;
 }
 
-/* Append name=value to u's query, form-encoded as pizauth does. */
-static int
-add_param(CURLU *u, const char *name, const char *value)
-{
-	char *kv;
-	int rc;
-
-	if (asprintf(&kv, "%s=%s", name, value) == -1)
-		return -1;
-	rc = curl_url_set(u, CURLUPART_QUERY, kv,
-	    CURLU_APPENDQUERY | CURLU_URLENCODE) == CURLUE_OK ? 0 : -1;
-	free(kv);
-	return rc;
-}
-
-/* The URL the user opens to authorise a. */
+/*
+ * The URL the user opens to authorise a, as pizauth writes it: auth_uri
+ * normalised as the URL Standard has it (scheme and host in lower case, no
+ * default port, "/" for an empty path; its own query kept as written, and
+ * a fragment was refused with the config), then our parameters,
+ * form-encoded.
+ */
 static char *
 auth_url(const struct account *a, const char *challenge, const char *state,
     const char *redirect, struct pz_err *err)
 {
 	const struct pz_account *c = a->conf;
-	CURLU *u;
-	char *scopes = NULL, *out = NULL, *res = NULL;
-	size_t i, len = 0;
+	struct pz_uri u = PZ_URI_INIT;
+	struct pz_buf scopes = PZ_BUF_INIT, q = PZ_BUF_INIT, url = PZ_BUF_INIT;
+	struct pz_err ignored;
+	char *res = NULL;
+	size_t i;
 	int bad = 0;
 
+	if (pz_uri_parse(c->auth_uri, &u, &ignored) == -1 || u.host == NULL)
+		goto out;
 	for (i = 0; i < c->nscopes; i++)
-		len += strlen(c->scopes[i]) + 1;
-	if ((u = curl_url()) == NULL || (scopes = calloc(1, len + 1)) == NULL)
-		goto fail;
-	for (i = 0; i < c->nscopes; i++) {
-		if (i > 0)
-			strcat(scopes, " ");
-		strcat(scopes, c->scopes[i]);
-	}
-	if (curl_url_set(u, CURLUPART_URL, c->auth_uri, 0) != CURLUE_OK)
-		goto fail;
-	bad |= add_param(u, "access_type", "offline");
-	bad |= add_param(u, "code_challenge", challenge);
-	bad |= add_param(u, "code_challenge_method", "S256");
-	bad |= add_param(u, "client_id", c->client_id);
-	bad |= add_param(u, "redirect_uri", redirect);
-	bad |= add_param(u, "response_type", "code");
-	bad |= add_param(u, "state", state);
+		bad |= pz_buf_printf(&scopes, "%s%s", i > 0 ? " " : "",
+		    c->scopes[i]);
+	bad |= pz_form_append(&q, "access_type", "offline");
+	bad |= pz_form_append(&q, "code_challenge", challenge);
+	bad |= pz_form_append(&q, "code_challenge_method", "S256");
+	bad |= pz_form_append(&q, "client_id", c->client_id);
+	bad |= pz_form_append(&q, "redirect_uri", redirect);
+	bad |= pz_form_append(&q, "response_type", "code");
+	bad |= pz_form_append(&q, "state", state);
 	if (c->nscopes > 0)
-		bad |= add_param(u, "scope", scopes);
+		bad |= pz_form_append(&q, "scope", pz_buf_str(&scopes));
 	for (i = 0; i < c->nauth_uri_fields; i++)
-		bad |= add_param(u, c->auth_uri_fields[i].key,
+		bad |= pz_form_append(&q, c->auth_uri_fields[i].key,
 		    c->auth_uri_fields[i].val);
-	if (bad || curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK)
-		goto fail;
-	res = strdup(out);
-	curl_free(out);
-	free(scopes);
-	curl_url_cleanup(u);
+
+	bad |= pz_buf_printf(&url, "%s://", u.scheme);
+	if (u.userinfo != NULL)
+		bad |= pz_buf_printf(&url, "%s@", u.userinfo);
+	bad |= pz_buf_printf(&url, u.ipv6 ? "[%s]" : "%s", u.host);
+	if (u.port_num >= 0 && u.port_num != pz_uri_default_port(&u))
+		bad |= pz_buf_printf(&url, ":%d", u.port_num);
+	bad |= pz_buf_printf(&url, "%s?%s%s%s", *u.path != '\0' ? u.path : "/",
+	    u.query != NULL ? u.query : "",
+	    u.query != NULL && *u.query != '\0' ? "&" : "", pz_buf_str(&q));
+	if (!bad)
+		res = pz_buf_steal(&url);
+out:
+	if (res == NULL)
+		pz_errf(err, "Can't build the authorisation URL from auth_uri "
+		    "'%s'", c->auth_uri);
+	pz_uri_clear(&u);
+	pz_buf_clear(&scopes);
+	pz_buf_clear(&q);
+	pz_buf_clear(&url);
 	return res;
-fail:
-	pz_errf(err, "Can't build the authorisation URL from auth_uri '%s'",
-	    c->auth_uri);
-	free(scopes);
-	curl_url_cleanup(u);
-	return NULL;
 }
 
 int

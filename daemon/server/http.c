@@ -8,7 +8,7 @@
 #include <event2/event.h>
 
 #include "core/buf.h"
-#include "core/secret.h"
+#include "core/form.h"
 #include "daemon/server/http.h"
 #include "daemon/server/log.h"
 
@@ -254,25 +254,6 @@ http_free(struct http *h)
 	curl_global_cleanup();
 }
 
-/* Append name=value, form-encoded. */
-static int
-form_add(struct http_req *r, const char *name, const char *value)
-{
-	char *en, *ev;
-	int rc;
-
-	en = curl_easy_escape(r->easy, name, 0);
-	ev = curl_easy_escape(r->easy, value, 0);
-	rc = en == NULL || ev == NULL ||
-	    (r->form.len > 0 && pz_buf_puts(&r->form, "&") == -1) ||
-	    pz_buf_printf(&r->form, "%s=%s", en, ev) == -1 ? -1 : 0;
-	if (ev != NULL)
-		pz_wipe(ev, strlen(ev));
-	curl_free(en);
-	curl_free(ev);
-	return rc;
-}
-
 struct http_req *
 http_post_form(struct http *h, const char *url, const char *const *fields,
     http_cb cb, void *arg, struct pz_err *err)
@@ -291,7 +272,7 @@ http_post_form(struct http *h, const char *url, const char *const *fields,
 	r->arg = arg;
 	for (i = 0; fields[i] != NULL; i += 2) {
 		if (fields[i + 1] != NULL &&
-		    form_add(r, fields[i], fields[i + 1]) == -1)
+		    pz_form_append(&r->form, fields[i], fields[i + 1]) == -1)
 			goto fail;
 	}
 	if ((r->headers = curl_slist_append(NULL,

@@ -31,7 +31,7 @@ static const char conf_text[] =
     "  auth_uri_fields = {\"login_hint\": \"me@example.com\", \"x\": \"a&b\"};\n"
     "}\n"
     "account \"tls\" {\n"
-    "  auth_uri = \"https://e.com/a\";\n"
+    "  auth_uri = \"HTTPS://E.Com:443\";\n"
     "  token_uri = \"https://e.com/t\";\n"
     "  client_id = \"c\";\n"
     "  redirect_uri = \"https://localhost/cb\";\n"
@@ -136,6 +136,13 @@ test_authflow_url_has_pizauth_parameters(void **state)
 	assert_param(f->work->url, "login_hint", "me@example.com");
 	assert_param(f->work->url, "x", "a&b");
 	assert_param(f->work->url, "state", f->work->state_param);
+	/* Byte for byte as pizauth encodes it: upper-case escapes, '+' for
+	 * a space, in pizauth's order, auth_uri_fields last. */
+	assert_non_null(strstr(f->work->url, "&client_id=my+id&redirect_uri="
+	    "http%3A%2F%2Flocalhost%3A4711%2F&response_type=code&state="));
+	assert_string_equal(strstr(f->work->url, "&scope="), "&scope="
+	    "https%3A%2F%2Fmail.example.com%2FIMAP+offline_access&"
+	    "login_hint=me%40example.com&x=a%26b");
 	/* The challenge is S256 of the verifier kept for the exchange. */
 	assert_int_equal(pz_pkce_challenge(f->work->verifier, want, &err), 0);
 	challenge = param(f->work->url, "code_challenge");
@@ -143,6 +150,19 @@ test_authflow_url_has_pizauth_parameters(void **state)
 	free(challenge);
 	assert_true(strlen(f->work->verifier) >= 43);
 	assert_true(strlen(f->work->state_param) >= 43);
+}
+
+/* auth_uri as the URL Standard normalises it, as pizauth prints it. */
+static void
+test_authflow_url_normalises_auth_uri(void **state)
+{
+	struct fixture *f = *state;
+	struct pz_err err;
+
+	assert_int_equal(authflow_start(f->tls, &err), 0);
+	assert_true(strncmp(f->tls->url,
+	    "https://e.com/?access_type=offline&code_challenge=", 50) == 0);
+	assert_null(strchr(f->tls->url, '#'));
 }
 
 static void
@@ -181,6 +201,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_authflow_url_has_pizauth_parameters),
+		cmocka_unit_test(test_authflow_url_normalises_auth_uri),
 		cmocka_unit_test(test_authflow_new_request_replaces_state),
 		cmocka_unit_test(test_authflow_redirect_uri_takes_listener_port),
 	};
