@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT */
 /* The control socket's connections: accept, read, answer, close. */
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +28,8 @@ struct control {
 	struct event		*resume;	/* accept again after EMFILE */
 	struct ctl_conn		*conns;		/* open connections */
 	uid_t			 uid;		/* ours: the only one let in */
+	int			 hup_fd;	/* epoll of watched connections */
+	struct event		*hup_ev;	/* hup_fd has something */
 };
 
 struct ctl_conn {
@@ -38,8 +40,19 @@ struct ctl_conn {
 	struct bufferevent	*bev;	/* only for a reply too big to send */
 	struct pz_buf		 in;	/* the request so far */
 	int			 shutdown_after;
+	void			(*hup_cb)(void *);	/* if watched */
+	void			*hup_arg;
 	struct ctl_conn		*prev, *next;
 };
+
+static void
+unwatch(struct ctl_conn *c)
+{
+	if (c->hup_cb == NULL)
+		return;
+	epoll_ctl(c->ctl->hup_fd, EPOLL_CTL_DEL, c->fd, NULL);
+	c->hup_cb = NULL;
+}
 
 static void
 conn_free(struct ctl_conn *c)
@@ -48,6 +61,7 @@ conn_free(struct ctl_conn *c)
 	unsigned char *p;
 	size_t n;
 
+	unwatch(c);
 	/* The request may have held a dump (tokens): wipe it. */
 	pz_buf_clear(&c->in);
 	if (c->rev != NULL)
@@ -111,6 +125,7 @@ write_and_close(struct ctl_conn *c, const char *data, size_t len)
 	struct timeval tv = { CONTROL_READ_TIMEOUT_S, 0 };
 	ssize_t n;
 
+	unwatch(c);
 	if (c->rev != NULL) {
 		event_free(c->rev);
 		c->rev = NULL;
@@ -152,15 +167,45 @@ reply_and_close(struct ctl_conn *c, const struct pz_buf *reply)
 	write_and_close(c, reply->data, reply->len);
 }
 
+/*
+ * A client waiting on a deferred request has shut down its sending side, so
+ * its socket is always readable and libevent cannot tell when it leaves.
+ * epoll can: it reports EPOLLHUP, even with no events asked for, once the
+ * peer has closed both sides.  The watched sockets sit in an epoll set of
+ * their own, and libevent watches that set; nothing wakes the daemon until
+ * a client really goes.
+ */
 int
-control_hung_up(struct ctl_conn *c)
+control_on_hangup(struct ctl_conn *c, void (*cb)(void *), void *arg)
 {
-	struct pollfd pfd = { c->fd, 0, 0 };
+	struct epoll_event ev;
 
-	/* The client shut down its sending side long ago; POLLHUP means it
-	 * has closed the connection altogether. */
-	return poll(&pfd, 1, 0) == 1 &&
-	    (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.data.ptr = c;
+	if (c->hup_cb != NULL ||
+	    epoll_ctl(c->ctl->hup_fd, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+		return -1;
+	c->hup_cb = cb;
+	c->hup_arg = arg;
+	return 0;
+}
+
+static void
+on_hangups(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+	struct epoll_event ev;
+	struct ctl_conn *c;
+	void (*cb)(void *);
+
+	/* One at a time: a callback may free other connections. */
+	while (epoll_wait(ctl->hup_fd, &ev, 1, 0) == 1) {
+		c = ev.data.ptr;
+		cb = c->hup_cb;
+		unwatch(c);
+		if (cb != NULL)
+			cb(c->hup_arg);
+	}
 }
 
 void
@@ -361,6 +406,15 @@ control_new(struct server *srv, const char *path, struct pz_err *err)
 	}
 	ctl->srv = srv;
 	ctl->uid = getuid();
+	if ((ctl->hup_fd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (ctl->hup_ev = event_new(srv->base, ctl->hup_fd,
+	    EV_READ | EV_PERSIST, on_hangups, ctl)) == NULL ||
+	    event_add(ctl->hup_ev, NULL) == -1) {
+		pz_errf(err, "Can't watch for clients hanging up: %s",
+		    strerror(errno));
+		control_free(ctl);
+		return NULL;
+	}
 	old = umask(0077);
 	ctl->listener = evconnlistener_new_bind(srv->base, on_accept, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, SOMAXCONN,
@@ -387,6 +441,10 @@ control_free(struct control *ctl)
 		evconnlistener_free(ctl->listener);
 	if (ctl->resume != NULL)
 		event_free(ctl->resume);
+	if (ctl->hup_ev != NULL)
+		event_free(ctl->hup_ev);
+	if (ctl->hup_fd != -1)
+		close(ctl->hup_fd);
 	free(ctl);
 }
 

@@ -48,8 +48,11 @@ enum ctl_result	 control_dispatch(struct server *srv, struct ctl_conn *conn,
 struct account;
 void		 control_token_reply(struct account *a, int how,
 		    struct pz_buf *reply);
-/* Has the client of a deferred request hung up? */
-int		 control_hung_up(struct ctl_conn *conn);
+/* Call cb(arg) once if the client of deferred request conn closes its
+ * connection before it is answered (answering or dropping conn cancels
+ * this).  Returns -1 if it cannot be watched. */
+int		 control_on_hangup(struct ctl_conn *conn, void (*cb)(void *),
+		    void *arg);
 /* Drop a deferred request whose client hung up. */
 void		 control_drop(struct ctl_conn *conn);
 /* Answer a deferred request; conn is gone afterwards. */

@@ -2,13 +2,12 @@
 /* Control clients waiting for an account's token or URL. */
 #include <stdlib.h>
 
-#include <event2/event.h>
-
 #include "core/buf.h"
 #include "daemon/server/account.h"
 #include "daemon/server/clock.h"
 #include "daemon/server/control.h"
 #include "daemon/server/server.h"
+#include "daemon/server/timer.h"
 #include "daemon/server/wait.h"
 
 struct waiter {
@@ -16,8 +15,7 @@ struct waiter {
 	struct ctl_conn		*conn;
 	enum wait_for		 what;
 	int			 how;		/* CTL_WITH_URL, CTL_DETAILS */
-	struct event		*tick;		/* checks on the client */
-	int64_t			 deadline;	/* boot ms */
+	struct timer		*timer;		/* at the deadline */
 	struct waiter		*next;
 };
 
@@ -39,7 +37,7 @@ static void
 answer(struct waiter *w, const struct pz_buf *reply)
 {
 	unlink_waiter(w);
-	event_free(w->tick);
+	timer_free(w->timer);
 	control_answer(w->conn, reply->data, reply->len);
 	free(w);
 }
@@ -58,39 +56,36 @@ answer_now(struct waiter *w)
 	pz_buf_clear(&reply);
 }
 
-/*
- * Once a second while it waits: has its time run out, or its client gone?
- * A killed `show -w 600` must not hold a descriptor for ten minutes, and
- * nothing but a tick can tell: the client's half-closed socket is always
- * readable.
- */
 static void
-on_tick(evutil_socket_t fd, short what, void *arg)
+on_deadline(void *arg)
+{
+	answer_now(arg);
+}
+
+/* A killed `show -w 600` must not hold a descriptor for ten minutes. */
+static void
+on_hangup(void *arg)
 {
 	struct waiter *w = arg;
 
-	if (clock_now() >= w->deadline) {
-		answer_now(w);
-		return;
-	}
-	if (control_hung_up(w->conn)) {
-		unlink_waiter(w);
-		event_free(w->tick);
-		control_drop(w->conn);
-		free(w);
-	}
+	unlink_waiter(w);
+	timer_free(w->timer);
+	control_drop(w->conn);
+	free(w);
 }
 
 int
 wait_add(struct account *a, struct ctl_conn *conn, enum wait_for what,
     int how, unsigned secs)
 {
-	struct timeval tv = { 1, 0 };
 	struct waiter *w;
 
+	/* The deadline counts across a suspend, as every other one does. */
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->tick = event_new(a->srv->base, -1, EV_PERSIST, on_tick, w)) ==
-	    NULL) {
+	    (w->timer = timer_new(a->srv->timers, on_deadline, w)) == NULL ||
+	    control_on_hangup(conn, on_hangup, w) == -1) {
+		if (w != NULL)
+			timer_free(w->timer);
 		free(w);
 		return -1;
 	}
@@ -98,14 +93,10 @@ wait_add(struct account *a, struct ctl_conn *conn, enum wait_for what,
 	w->conn = conn;
 	w->what = what;
 	w->how = how;
-	w->deadline = clock_after(clock_now(),
-	    secs > WAIT_MAX_S ? WAIT_MAX_S : secs);
 	w->next = a->waiters;
 	a->waiters = w;
-	/* Short waits end on time, not on the next tick. */
-	if (secs < 1)
-		tv.tv_sec = 0;
-	event_add(w->tick, &tv);
+	timer_at(w->timer, clock_after(clock_now(),
+	    secs > WAIT_MAX_S ? WAIT_MAX_S : secs));
 	return 0;
 }
 

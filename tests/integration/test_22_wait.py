@@ -299,3 +299,39 @@ class TestWait:
         tk.join(5)
         [(r, _)] = keep
         assert r.rc == 0 and r.out == tok + "\n", r
+
+    # Waiting costs the daemon nothing: it sleeps until a waiter's time is
+    # up, its token arrives or its client goes (it used to look at every
+    # waiter once a second).
+    def test_22_15_waiters_cost_no_wakeups(self, pz, provider):
+        pz.write_config()
+        pz.start()
+        pz.pending_url()
+        procs = [subprocess.Popen([str(BIN / "pizauth"), "show", "-w", "600",
+                                   "acct"], env=pz.env(),
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+                 for _ in range(5)]
+
+        def switches():
+            with open(f"/proc/{pz.proc.pid}/status") as f:
+                return sum(int(line.split()[1]) for line in f
+                           if line.startswith(("voluntary_ctxt_switches",
+                                               "nonvoluntary_ctxt_switches")))
+        try:
+            waiters_registered(pz, 5)
+            time.sleep(0.5)
+            before = switches()
+            time.sleep(3)
+            woke = switches() - before
+            assert woke <= 1, f"the daemon woke {woke} times in 3 s"
+            # A client that goes is still noticed at once.
+            base = daemon_fds(pz)
+            procs[0].send_signal(signal.SIGKILL)
+            procs[0].wait(5)
+            wait_until(lambda: daemon_fds(pz) == base - 1, 1,
+                       "the daemon to let go of a killed waiter")
+        finally:
+            for p in procs:
+                p.kill()
+                p.wait(5)
