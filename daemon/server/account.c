@@ -30,15 +30,23 @@ account_new(struct server *srv, const struct pz_account *conf)
 	a->conf = conf;
 	a->state = TOK_EMPTY;
 	a->last_notified = a->last_refresh_attempt = a->retry_at = -1;
-	a->refresh_timer = timer_new(srv->timers, refresh_timer_fired, a);
-	a->notify_timer = timer_new(srv->timers, notify_timer_fired, a);
-	a->poll_timer = timer_new(srv->timers, device_poll_fired, a);
-	if (a->refresh_timer == NULL || a->notify_timer == NULL ||
-	    a->poll_timer == NULL) {
-		account_free(a);
-		return NULL;
-	}
 	return a;
+}
+
+/*
+ * Most accounts never need most of their timers (one without a token needs
+ * none), and made up front they were a quarter of an account's memory.
+ */
+void
+account_timer_at(struct account *a, struct timer **t, void (*cb)(void *),
+    int64_t when)
+{
+	if (*t == NULL && (*t = timer_new(a->srv->timers, cb, a)) == NULL) {
+		log_warnx("account '%s': out of memory for a timer",
+		    account_name(a));
+		return;
+	}
+	timer_at(*t, when);
 }
 
 const char *

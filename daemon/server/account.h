@@ -79,6 +79,7 @@ struct account {
 	char			*last_error;	/* for status; NULL if none */
 	struct waiter		*waiters;	/* control clients waiting */
 	struct http_req		*req;		/* token request in flight */
+	/* Made on first use (account_timer_at()); NULL until then. */
 	struct timer		*refresh_timer;
 	struct timer		*notify_timer;
 	struct timer		*poll_timer;	/* device flow */
@@ -119,6 +120,10 @@ const char	*account_failure_hint(int outcome);
 void		 account_set_error(struct account *a, const char *msg);
 /* The account's name. */
 const char	*account_name(const struct account *a);
+/* Arm *t, one of a's timers, to call cb(a) at when (boot ms), making it
+ * first if need be. */
+void		 account_timer_at(struct account *a, struct timer **t,
+		    void (*cb)(void *), int64_t when);
 /* Is the access token still valid now? */
 int		 account_token_valid(const struct account *a);
 /* Cancel a token request in flight, if any. */

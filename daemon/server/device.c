@@ -116,8 +116,8 @@ device_poll_schedule(struct account *a)
 		return;
 	when = clock_after(clock_now(), (uint64_t)a->poll_interval);
 	/* One last poll at expiry tells us it expired. */
-	timer_at(a->poll_timer, when < a->device_expiry ? when :
-	    a->device_expiry);
+	account_timer_at(a, &a->poll_timer, device_poll_fired,
+	    when < a->device_expiry ? when : a->device_expiry);
 }
 
 static void

@@ -28,7 +28,7 @@ notify_pending(struct account *a)
 	hook_run(srv->hooks, "auth_notify_cmd", srv->conf->auth_notify_cmd,
 	    &env, HOOK_TIMEOUT, NULL, NULL);
 	a->last_notified = now;
-	timer_at(a->notify_timer,
+	account_timer_at(a, &a->notify_timer, notify_timer_fired,
 	    clock_after(now, srv->conf->auth_notify_interval));
 }
 

@@ -49,7 +49,7 @@ refresh_schedule(struct account *a)
 		if (atleast < when)
 			when = atleast;
 	}
-	timer_at(a->refresh_timer, when);
+	account_timer_at(a, &a->refresh_timer, refresh_timer_fired, when);
 }
 
 /* transient_error_if_cmd has spoken: 0 means "yes, transient". */
