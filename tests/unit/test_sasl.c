@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -408,6 +409,37 @@ test_sasl_no_daemon_uses_password_callback(void **state)
 	fake_done();
 }
 
+/* A daemon that is there but does not answer (busy, or stopped with
+ * SIGSTOP) is not a missing one: the plugin fails after its bound rather
+ * than falling back to the password. */
+static void
+test_sasl_silent_daemon_fails_after_bound(void **state)
+{
+	struct pzsasl_query q = { "u@example.com", "imap.example.com", "993" };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct fake_daemon d;
+	struct pz_err err;
+	struct timespec t0, t1;
+	char *token = NULL;
+	int lfd;
+
+	fake_daemon_start(&d, NULL, NULL);
+	/* Listening, so connections are taken, but never accepted. */
+	strcpy(sun.sun_path, d.sock);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(pzsasl_token_get(&q, &token, &err), PZSASL_FAILED);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_null(token);
+	assert_string_equal(err.msg,
+	    "pizauth: no answer from the daemon within 10 seconds");
+	assert_true(t1.tv_sec - t0.tv_sec >= PZSASL_TIMEOUT_MS / 1000 - 1);
+	close(lfd);
+	fake_daemon_stop(&d);
+}
+
 static void
 test_sasl_no_match_prompts_for_names_then_password(void **state)
 {
@@ -607,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_sasl_unauthorised_account_fails_with_url),
 		cmocka_unit_test(test_sasl_several_accounts_fail_without_guessing),
 		cmocka_unit_test(test_sasl_no_daemon_uses_password_callback),
+		cmocka_unit_test(test_sasl_silent_daemon_fails_after_bound),
 		cmocka_unit_test(test_sasl_no_match_prompts_for_names_then_password),
 		cmocka_unit_test(test_sasl_no_token_and_no_password_fails),
 		cmocka_unit_test(test_sasl_plug_init_offers_both_without_raising_ssf),
