@@ -36,8 +36,14 @@ pz_strndup(const char *s, size_t len)
 int
 pz_secret_eq(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char diff = la != lb;
+	size_t la, lb, i;
+	unsigned char diff;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	la = strlen(a);
+	lb = strlen(b);
+	diff = la != lb;
 
 	/* Walk the longer string so timing depends on lengths only. */
 	for (i = 0; i < (la > lb ? la : lb); i++)

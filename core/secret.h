@@ -16,7 +16,8 @@ void	 pz_secret_free(char *s);
 /* strdup / strndup that return NULL on NULL input or allocation failure. */
 char	*pz_strdup(const char *s);
 char	*pz_strndup(const char *s, size_t len);
-/* Constant-time comparison of two strings; lengths may differ. */
+/* Constant-time comparison of two strings; lengths may differ.  NULL
+ * equals nothing, not even NULL: a missing secret never matches. */
 int	 pz_secret_eq(const char *a, const char *b);
 
 #endif

@@ -82,6 +82,7 @@ leave_pending(struct account *a)
 	a->url = a->user_code = a->notify_url = NULL;
 	a->poll_interval = a->device_expiry = 0;
 	a->last_notified = -1;
+	a->flow = FLOW_NONE;
 	timer_cancel(a->notify_timer);
 	timer_cancel(a->poll_timer);
 }
@@ -121,6 +122,7 @@ account_pending(struct account *a, char *state_param, char *verifier,
 	a->state_param = state_param;
 	a->verifier = verifier;
 	a->url = url;
+	a->flow = FLOW_CODE;
 	a->state = TOK_PENDING;
 	notify_pending(a);
 	wait_update(a);
@@ -139,6 +141,7 @@ account_pending_device(struct account *a, char *device_code, char *user_code,
 	a->notify_url = notify_url;
 	a->poll_interval = interval;
 	a->device_expiry = clock_after(now, (uint64_t)expires_in);
+	a->flow = FLOW_DEVICE;
 	a->state = TOK_PENDING;
 	notify_pending(a);
 	device_poll_schedule(a);
@@ -194,6 +197,12 @@ account_set_error(struct account *a, const char *msg)
 {
 	free(a->last_error);
 	a->last_error = msg != NULL ? strdup(msg) : NULL;
+}
+
+int
+account_awaits_code(const struct account *a)
+{
+	return a->state == TOK_PENDING && a->flow == FLOW_CODE;
 }
 
 int

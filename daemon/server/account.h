@@ -46,12 +46,21 @@ enum tokstate {
 	TOK_ACTIVE,
 };
 
+/* How a PENDING account is being authorised: which of its PENDING members
+ * are set.  Lookups check this, never whether a member happens to be NULL. */
+enum authflow {
+	FLOW_NONE,	/* not PENDING */
+	FLOW_CODE,	/* state_param, verifier, url */
+	FLOW_DEVICE,	/* device_code, user_code, url, notify_url */
+};
+
 struct account {
 	struct server		*srv;
 	const struct pz_account	*conf;		/* in srv->conf */
 	enum tokstate		 state;
 
 	/* TOK_PENDING */
+	enum authflow		 flow;
 	char			*state_param;	/* OAuth `state` */
 	char			*verifier;	/* PKCE code verifier */
 	char			*url;		/* authorisation URL */
@@ -124,6 +133,8 @@ const char	*account_name(const struct account *a);
  * first if need be. */
 void		 account_timer_at(struct account *a, struct timer **t,
 		    void (*cb)(void *), int64_t when);
+/* Is a waiting for the browser to bring back an authorisation code? */
+int		 account_awaits_code(const struct account *a);
 /* Is the access token still valid now? */
 int		 account_token_valid(const struct account *a);
 /* Cancel a token request in flight, if any. */

@@ -112,7 +112,7 @@ device_poll_schedule(struct account *a)
 {
 	int64_t when;
 
-	if (a->state != TOK_PENDING || a->device_code == NULL)
+	if (a->state != TOK_PENDING || a->flow != FLOW_DEVICE)
 		return;
 	when = clock_after(clock_now(), (uint64_t)a->poll_interval);
 	/* One last poll at expiry tells us it expired. */
@@ -174,7 +174,7 @@ device_poll_fired(void *arg)
 		NULL
 	};
 
-	if (a->state != TOK_PENDING || a->device_code == NULL ||
+	if (a->state != TOK_PENDING || a->flow != FLOW_DEVICE ||
 	    a->req != NULL)
 		return;
 	if (clock_now() >= a->device_expiry) {

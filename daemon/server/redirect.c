@@ -62,8 +62,9 @@ redirect_reply(struct evhttp_request *req, int code, const char *reason,
 	evbuffer_free(b);
 }
 
-/* The PENDING account whose state equals state, compared in constant time
- * so a guessing client learns nothing from timing. */
+/* The account waiting for a code whose state equals state, compared in
+ * constant time so a guessing client learns nothing from timing.  Accounts
+ * in the device flow have no state and never match. */
 static struct account *
 pending_by_state(struct server *srv, const char *state)
 {
@@ -73,7 +74,7 @@ pending_by_state(struct server *srv, const char *state)
 	for (i = 0; i < srv->naccounts; i++) {
 		struct account *a = srv->accounts[i];
 
-		if (a->state == TOK_PENDING &&
+		if (account_awaits_code(a) &&
 		    pz_secret_eq(a->state_param, state))
 			found = a;
 	}
