@@ -247,9 +247,20 @@ unit: $(UNIT_BINS)
 	  echo "== $$t"; $$t || fail=1; done; \
 	exit $$fail
 
-integration: $(PROGRAMS)
-	PIZAUTH_BIN=$(abspath $(BUILD))/bin $(PYTHON) -m pytest -q \
-	  -p no:cacheprovider tests/integration
+# Small programs the integration tests run (tests/tools/*.c, on the core).
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%, \
+              $(wildcard tests/tools/*.c))
+$(BUILD)/tests/tools/%: tests/tools/%.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) \
+	  $(call pc_cflags,$(CORE_PC)) -o $@ $< $(CORE_LIB) \
+	  $(call pc_libs,$(CORE_PC))
+
+integration: $(PROGRAMS) $(TEST_TOOLS)
+	PIZAUTH_BIN=$(abspath $(BUILD))/bin \
+	  PIZAUTH_TEST_TOOLS=$(abspath $(BUILD))/tests/tools $(PYTHON) -m pytest \
+	  -q -p no:cacheprovider tests/integration
 
 # End-to-end against real programs; tests/e2e holds its own npm lock file.
 E2E_NODE_MODULES := tests/e2e/node_modules/.package-lock.json

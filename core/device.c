@@ -9,21 +9,21 @@
 #include "core/device.h"
 #include "core/json_secret.h"
 #include "core/secret.h"
+#include "core/text.h"
 #include "core/token.h"
 
-/* A non-empty string member without control characters, copied, or NULL:
+/* A non-empty string member without C0 or C1 controls, copied, or NULL:
  * these strings end up on the user's terminal and in hook environments. */
 static char *
 string_member(json_t *o, const char *key)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-	size_t i;
+	json_t *j = json_object_get(o, key);
+	const char *s = json_string_value(j);
+	size_t len = json_string_length(j);
 
-	if (s == NULL || *s == '\0')
+	if (s == NULL || len == 0 || memchr(s, '\0', len) != NULL ||
+	    !pz_text_is_safe(s, len))
 		return NULL;
-	for (i = 0; s[i] != '\0'; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return NULL;
 	return strdup(s);
 }
 

@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/json_secret.h"
 #include "core/secret.h"
+#include "core/text.h"
 
 /*
  * A sealed dump is MAGIC || nonce || ciphertext || tag, with MAGIC as the
@@ -286,6 +287,17 @@ entry_from_json(const json_t *o, size_t i, struct pz_dump_entry *e,
 		return -1;
 	if (account[0] == '\0')
 		return pz_errf(err, "Dump entry %zu: account is empty", i + 1);
+	/* Tokens are held to what a provider's answer must be: restored, they
+	 * go onto the same one-line interfaces. */
+	if (!pz_text_is_vschar(at, strlen(at)) ||
+	    json_string_length(json_object_get(o, "access_token")) !=
+	    strlen(at))
+		return pz_errf(err, "Dump entry %zu: access_token is malformed",
+		    i + 1);
+	if (rt != NULL && (!pz_text_is_vschar(rt, strlen(rt)) ||
+	    json_string_length(jrt) != strlen(rt)))
+		return pz_errf(err, "Dump entry %zu: refresh_token is "
+		    "malformed", i + 1);
 	if (!is_fingerprint(fpr))
 		return pz_errf(err, "Dump entry %zu: fingerprint is malformed",
 		    i + 1);

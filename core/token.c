@@ -13,6 +13,7 @@
 
 #include "core/json_secret.h"
 #include "core/secret.h"
+#include "core/text.h"
 #include "core/token.h"
 
 /* Longest token_type quoted back in a message. */
@@ -38,70 +39,6 @@ static void
 setmsg(struct pz_token_resp *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Length of the UTF-8 sequence that lead byte c starts, 0 if c cannot
- * start one. */
-static size_t
-utf8_seqlen(unsigned char c)
-{
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return 2;
-	if (c >= 0xe0 && c <= 0xef)
-		return 3;
-	if (c >= 0xf0 && c <= 0xf4)
-		return 4;
-	return 0;
-}
-
-/*
- * Copy outside text (error codes, descriptions) into out (outlen bytes),
- * cut at a character boundary, with C0 and C1 controls and bad UTF-8
- * replaced by '?': a provider's words end up in logs and on terminals.
- */
-static void
-safe_text(const char *s, size_t len, char *out, size_t outlen)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0, n, k;
-
-	while (i < len) {
-		n = utf8_seqlen(p[i]);
-		for (k = 1; k < n; k++)
-			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
-				n = 0;
-		if (n == 0 || p[i] < 0x20 || p[i] == 0x7f ||
-		    (p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-			if (o + 1 >= outlen)
-				break;
-			out[o++] = '?';
-			i += n == 0 ? 1 : n;
-			continue;
-		}
-		if (o + n >= outlen)
-			break;
-		memcpy(out + o, p + i, n);
-		o += n;
-		i += n;
-	}
-	out[o] = '\0';
-}
-
-/* Drop a UTF-8 sequence that snprintf() cut in half at the end of s. */
-static void
-trim_utf8(char *s)
-{
-	size_t len = strlen(s), i = len, cont = 0;
-
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
-		i--;
-		cont++;
-	}
-	if (i > 0 && (unsigned char)s[i - 1] >= 0xc0 &&
-	    utf8_seqlen((unsigned char)s[i - 1]) != cont + 1)
-		s[i - 1] = '\0';
-}
-
 static void
 setmsg(struct pz_token_resp *r, const char *fmt, ...)
 {
@@ -110,7 +47,7 @@ setmsg(struct pz_token_resp *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
 	va_end(ap);
-	trim_utf8(r->msg);
+	pz_text_trim_utf8(r->msg);
 }
 
 /* RFC 6749 appendix A.12 and A.17: tokens are 1*VSCHAR.  Anything else
@@ -118,15 +55,7 @@ setmsg(struct pz_token_resp *r, const char *fmt, ...)
 static int
 is_vschar_string(const json_t *j)
 {
-	const char *s = json_string_value(j);
-	size_t len = json_string_length(j), i;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e)
-			return 0;
-	return 1;
+	return pz_text_is_vschar(json_string_value(j), json_string_length(j));
 }
 
 /* Parse decimal digits [s, s + len) into *out, clamped to
@@ -277,7 +206,7 @@ parse_success(const json_t *root, struct pz_token_resp *out)
 	}
 	/* RFC 6749 section 7.1: the type is case-insensitive. */
 	if (strcasecmp(json_string_value(tt), "Bearer") != 0) {
-		safe_text(json_string_value(tt), json_string_length(tt), type,
+		pz_text_safe(json_string_value(tt), json_string_length(tt), type,
 		    sizeof(type));
 		setmsg(out, "Token response has token_type '%s', not 'Bearer'",
 		    type);
@@ -352,12 +281,12 @@ pz_token_parse(long http_status, const char *retry_after, const char *body,
 			jcode = NULL;
 	}
 	if (jcode != NULL) {
-		safe_text(json_string_value(jcode), json_string_length(jcode),
+		pz_text_safe(json_string_value(jcode), json_string_length(jcode),
 		    code, sizeof(code));
 		desc[0] = '\0';
 		jdesc = json_object_get(root, "error_description");
 		if (json_is_string(jdesc))
-			safe_text(json_string_value(jdesc),
+			pz_text_safe(json_string_value(jdesc),
 			    json_string_length(jdesc), desc, sizeof(desc));
 		/* Text for people: on allocation failure msg still has it. */
 		out->error = strdup(code);

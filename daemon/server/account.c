@@ -29,7 +29,7 @@ account_new(struct server *srv, const struct pz_account *conf)
 	a->srv = srv;
 	a->conf = conf;
 	a->state = TOK_EMPTY;
-	a->last_notified = a->last_refresh_attempt = a->retry_at = -1;
+	a->last_notified = a->last_refresh_attempt = a->retry_at = CLOCK_UNSET;
 	return a;
 }
 
@@ -81,7 +81,7 @@ leave_pending(struct account *a)
 	a->state_param = a->verifier = a->device_code = NULL;
 	a->url = a->user_code = a->notify_url = NULL;
 	a->poll_interval = a->device_expiry = 0;
-	a->last_notified = -1;
+	a->last_notified = CLOCK_UNSET;
 	a->flow = FLOW_NONE;
 	timer_cancel(a->notify_timer);
 	timer_cancel(a->poll_timer);
@@ -94,7 +94,7 @@ leave_active(struct account *a)
 	pz_secret_free(a->access_token);
 	a->access_token = NULL;
 	a->obtained = a->expiry = 0;
-	a->last_refresh_attempt = a->retry_at = -1;
+	a->last_refresh_attempt = a->retry_at = CLOCK_UNSET;
 	a->transient_fails = 0;
 	a->judging = 0;
 	hook_cancel_arg(a->srv->hooks, a);
@@ -151,7 +151,8 @@ account_pending_device(struct account *a, char *device_code, char *user_code,
 int64_t
 account_expiry(const struct account *a, int64_t now, int64_t expires_in)
 {
-	return expires_in >= 0 ? clock_after(now, (uint64_t)expires_in) : -1;
+	return expires_in >= 0 ? clock_after(now, (uint64_t)expires_in) :
+	    CLOCK_UNSET;
 }
 
 void
@@ -167,8 +168,8 @@ account_activate(struct account *a, char *access_token, char *refresh_token,
 	}
 	a->access_token = access_token;
 	a->obtained = obtained;
-	a->expiry_known = expiry >= 0;
-	a->expiry = expiry >= 0 ? expiry : clock_after(obtained,
+	a->expiry_known = expiry != CLOCK_UNSET;
+	a->expiry = a->expiry_known ? expiry : clock_after(obtained,
 	    pz_account_refresh_at_least(a->srv->conf, a->conf));
 	a->state = TOK_ACTIVE;
 	account_set_error(a, NULL);

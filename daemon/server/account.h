@@ -64,7 +64,7 @@ struct account {
 	char			*state_param;	/* OAuth `state` */
 	char			*verifier;	/* PKCE code verifier */
 	char			*url;		/* authorisation URL */
-	int64_t			 last_notified;	/* boot ms, -1: never */
+	int64_t			 last_notified;	/* boot ms, or CLOCK_UNSET */
 	struct evhttp_request	*browser;	/* waiting for the exchange */
 
 	/* TOK_ACTIVE */
@@ -73,9 +73,9 @@ struct account {
 	int64_t			 obtained;	/* boot ms */
 	int64_t			 expiry;	/* boot ms */
 	int			 expiry_known;	/* 0: the provider did not say */
-	int64_t			 last_refresh_attempt;	/* -1: none */
+	int64_t			 last_refresh_attempt;	/* or CLOCK_UNSET */
 	unsigned		 transient_fails;
-	int64_t			 retry_at;	/* -1: on the normal schedule */
+	int64_t			 retry_at;	/* CLOCK_UNSET: on schedule */
 	int			 judging;	/* transient_error_if_cmd runs */
 
 	/* TOK_PENDING through the device flow (RFC 8628) */
@@ -112,13 +112,14 @@ void		 account_pending_device(struct account *a, char *device_code,
  * -> ACTIVE, taking ownership of the strings.  A NULL refresh_token with
  * keep_refresh set keeps the current one (a refresh response without
  * refresh_token); otherwise it replaces it.  obtained and expiry are boot
- * ms (see account_expiry(); -1: unknown).  event as for account_clear().
+ * ms, perhaps before boot (a restored token), expiry CLOCK_UNSET when
+ * unknown (see account_expiry()).  event as for account_clear().
  */
 void		 account_activate(struct account *a, char *access_token,
 		    char *refresh_token, int keep_refresh, int64_t obtained,
 		    int64_t expiry, const char *event);
 /* When a token obtained at `now` that the provider says lasts expires_in
- * seconds expires; -1 when it did not say (account_activate() then takes
+ * seconds expires; CLOCK_UNSET when it did not say (account_activate() then takes
  * the token to last refresh_at_least and refreshes it then). */
 int64_t		 account_expiry(const struct account *a, int64_t now,
 		    int64_t expires_in);

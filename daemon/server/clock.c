@@ -67,12 +67,8 @@ floor_div(int64_t a, int64_t b)
 time_t
 clock_to_wall(int64_t boot_ms)
 {
-	int64_t ms;
-
 	/* Saturate rather than wrap: "never" stays far in the future. */
-	if (__builtin_add_overflow(boot_ms, clock_offset(), &ms))
-		ms = boot_ms > 0 ? INT64_MAX : INT64_MIN;
-	return (time_t)floor_div(ms, 1000);
+	return (time_t)floor_div(clock_add_ms(boot_ms, clock_offset()), 1000);
 }
 
 int64_t
@@ -80,10 +76,9 @@ clock_from_wall(time_t wall)
 {
 	int64_t ms;
 
-	if (__builtin_mul_overflow((int64_t)wall, 1000, &ms) ||
-	    __builtin_sub_overflow(ms, clock_offset(), &ms))
-		return wall > 0 ? INT64_MAX : INT64_MIN;
-	return ms;
+	if (__builtin_mul_overflow((int64_t)wall, 1000, &ms))
+		return wall > 0 ? CLOCK_MAX : CLOCK_MIN;
+	return clock_add_ms(ms, -clock_offset());
 }
 
 const char *
@@ -123,9 +118,35 @@ unknown:
 }
 
 int64_t
+clock_add_ms(int64_t t, int64_t ms)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(t, ms, &r))
+		return ms > 0 ? CLOCK_MAX : CLOCK_MIN;
+	return r < CLOCK_MIN ? CLOCK_MIN : r;
+}
+
+/* Seconds beyond this are as good as for ever: config times may be absurd. */
+#define SECS_MAX	((uint64_t)CLOCK_MAX / 1000)
+
+int64_t
 clock_after(int64_t t, uint64_t secs)
 {
-	if (secs > (uint64_t)(INT64_MAX - t) / 1000)
-		return INT64_MAX;
-	return t + (int64_t)secs * 1000;
+	return secs > SECS_MAX ? CLOCK_MAX :
+	    clock_add_ms(t, (int64_t)secs * 1000);
+}
+
+int64_t
+clock_before(int64_t t, uint64_t secs)
+{
+	return secs > SECS_MAX ? CLOCK_MIN :
+	    clock_add_ms(t, -(int64_t)secs * 1000);
+}
+
+int64_t
+clock_mid(int64_t a, int64_t b)
+{
+	/* Halves first: a + (b - a) / 2 overflows for a far apart. */
+	return a / 2 + b / 2 + (a % 2 + b % 2) / 2;
 }

@@ -53,7 +53,7 @@ status_line(const struct account *a, struct pz_buf *out)
 		break;
 	case TOK_PENDING:
 		pz_buf_puts(out, "Access token pending authentication");
-		if (a->last_notified >= 0)
+		if (a->last_notified != CLOCK_UNSET)
 			pz_buf_printf(out, " (last notification %s)",
 			    clock_fmt(a->last_notified, t1, sizeof(t1)));
 		break;
@@ -62,7 +62,7 @@ status_line(const struct account *a, struct pz_buf *out)
 			pz_buf_printf(out, "Active access token (obtained %s; "
 			    "expires %s)", clock_fmt(a->obtained, t1,
 			    sizeof(t1)), clock_fmt(a->expiry, t2, sizeof(t2)));
-		else if (a->last_refresh_attempt >= 0)
+		else if (a->last_refresh_attempt != CLOCK_UNSET)
 			pz_buf_printf(out, "Access token expired (last refresh "
 			    "attempt %s)", clock_fmt(a->last_refresh_attempt,
 			    t1, sizeof(t1)));
@@ -163,7 +163,7 @@ account_json(const struct account *a)
 		set_known(o, "obtained", rfc3339(a->obtained));
 		set_known(o, "expires", rfc3339(a->expiry));
 	}
-	if (a->last_refresh_attempt >= 0)
+	if (a->last_refresh_attempt != CLOCK_UNSET)
 		set_known(o, "last_refresh_attempt",
 		    rfc3339(a->last_refresh_attempt));
 	if (a->last_error != NULL)

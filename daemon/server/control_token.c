@@ -188,7 +188,7 @@ token_answer(struct account *a, int how, struct pz_buf *reply)
 	/* Start a refresh, unless one waits out a transient error: `show`
 	 * runs on every mail fetch and must not hammer a provider that is
 	 * down. */
-	if (a->retry_at < 0)
+	if (a->retry_at == CLOCK_UNSET)
 		refresh_now(a);
 	if (a->last_error != NULL)
 		reply_error(reply, "Access token has expired and refreshing "

@@ -19,6 +19,7 @@
 
 #include "core/config.h"
 #include "core/secret.h"
+#include "core/text.h"
 #include "daemon/server/account.h"
 #include "daemon/server/authflow.h"
 #include "daemon/server/log.h"
@@ -131,7 +132,7 @@ on_request(struct evhttp_request *req, void *arg)
 	struct evkeyvalq q;
 	const char *query, *code, *state, *error;
 	struct account *a;
-	char msg[512];
+	char why[256], msg[512];
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		evhttp_send_error(req, HTTP_BADREQUEST, NULL);
@@ -169,8 +170,10 @@ on_request(struct evhttp_request *req, void *arg)
 	}
 	if (code == NULL) {
 		/* The provider sent the user back with an error (RFC 6749
-		 * 4.1.2.1), e.g. access_denied. */
-		snprintf(msg, sizeof(msg), "Authorisation failed: %s", error);
+		 * 4.1.2.1), e.g. access_denied.  Anyone can send one: its
+		 * words reach terminals and hooks only made safe. */
+		pz_text_safe(error, strlen(error), why, sizeof(why));
+		snprintf(msg, sizeof(msg), "Authorisation failed: %s", why);
 		account_clear(a, NULL);
 		account_set_error(a, msg);
 		notify_error(r->srv, account_name(a), msg);

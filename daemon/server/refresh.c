@@ -19,7 +19,7 @@ void
 refresh_schedule(struct account *a)
 {
 	const struct pz_config *conf = a->srv->conf;
-	int64_t before, atleast, when;
+	int64_t half, atleast, when;
 
 	if (a->state != TOK_ACTIVE) {
 		timer_cancel(a->refresh_timer);
@@ -27,7 +27,7 @@ refresh_schedule(struct account *a)
 	}
 	if (a->req != NULL || a->judging)
 		return;		/* the answer will reschedule */
-	if (a->retry_at >= 0)
+	if (a->retry_at != CLOCK_UNSET)
 		when = a->retry_at;
 	else if (a->refresh_token == NULL || !a->expiry_known)
 		/* Let it lapse; or, when the provider did not say how long
@@ -35,15 +35,16 @@ refresh_schedule(struct account *a)
 		when = a->expiry;
 	else {
 		/* Due refresh_before_expiry before expiry, and at least every
-		 * refresh_at_least. */
-		before = clock_after(0,
+		 * refresh_at_least.  Either may lie in the past (a token
+		 * restored from before this boot): then it is due now. */
+		when = clock_before(a->expiry,
 		    pz_account_refresh_before_expiry(conf, a->conf));
-		when = before < a->expiry ? a->expiry - before : 0;
 		/* A token that lives less than refresh_before_expiry would be
 		 * refreshed the moment it arrives, for ever: wait for half its
 		 * life instead. */
-		if (when < a->obtained + (a->expiry - a->obtained) / 2)
-			when = a->obtained + (a->expiry - a->obtained) / 2;
+		half = clock_mid(a->obtained, a->expiry);
+		if (a->obtained <= a->expiry && when < half)
+			when = half;
 		atleast = clock_after(a->obtained,
 		    pz_account_refresh_at_least(conf, a->conf));
 		if (atleast < when)
@@ -165,7 +166,7 @@ refresh_now(struct account *a)
 	}
 	timer_cancel(a->refresh_timer);
 	a->last_refresh_attempt = clock_now();
-	a->retry_at = -1;
+	a->retry_at = CLOCK_UNSET;
 	log_debug("account '%s': refreshing", account_name(a));
 	if ((a->req = http_post_form(a->srv->http, c->token_uri, fields,
 	    on_refresh_done, a, &err)) == NULL)

@@ -21,7 +21,8 @@ struct timers {
 	struct timer	**heap;		/* earliest deadline first */
 	size_t		 n;
 	size_t		 cap;
-	int64_t		 armed_for;	/* the timerfd's deadline, -1: none */
+	int		 armed;		/* the timerfd is set */
+	int64_t		 armed_for;	/* ... for this deadline */
 	int		 watching;	/* ev is added (only while armed) */
 	uint64_t	 seq;		/* ties fire in the order armed */
 };
@@ -92,35 +93,46 @@ heap_remove(struct timers *ts, struct timer *t)
 	sift_down(ts, last->idx);
 }
 
-/* Point the timerfd at the earliest deadline (or disarm it). */
+/*
+ * Point the timerfd at the earliest deadline, or disarm it.  Deadlines may
+ * lie before boot (a token restored from before this boot): like every
+ * deadline in the past they are due now, so the timerfd is set for the
+ * earliest instant it can hold, 1 ms after boot (zero would disarm it).
+ */
 static void
 rearm(struct timers *ts)
 {
 	struct itimerspec its;
-	int64_t when = ts->n > 0 ? ts->heap[0]->deadline : -1;
+	int64_t when;
 
-	if (when != ts->armed_for) {
-		memset(&its, 0, sizeof(its));
-		/* A zero it_value disarms: a deadline at boot means now. */
-		if (when >= 0) {
-			its.it_value.tv_sec = when / 1000;
-			its.it_value.tv_nsec = (when % 1000) * 1000000;
-			if (when == 0)
-				its.it_value.tv_nsec = 1;
+	memset(&its, 0, sizeof(its));
+	if (ts->n == 0) {
+		if (ts->armed && timerfd_settime(ts->fd, TFD_TIMER_ABSTIME,
+		    &its, NULL) == -1)
+			log_warn("timerfd_settime");
+		ts->armed = 0;
+		/* Watch the fd only while something is due, so a loop with
+		 * no other work can end (as libevent's own timers allow). */
+		if (ts->watching) {
+			event_del(ts->ev);
+			ts->watching = 0;
 		}
+		return;
+	}
+	when = ts->heap[0]->deadline;
+	if (when < 1)
+		when = 1;
+	if (!ts->armed || when != ts->armed_for) {
+		its.it_value.tv_sec = when / 1000;
+		its.it_value.tv_nsec = (when % 1000) * 1000000;
 		if (timerfd_settime(ts->fd, TFD_TIMER_ABSTIME, &its, NULL) ==
 		    -1)
 			log_warn("timerfd_settime");
+		ts->armed = 1;
 		ts->armed_for = when;
 	}
-	/* Watch the fd only while something is due, so a loop with no other
-	 * work can end (as libevent's own timers allow). */
-	if (when >= 0 && !ts->watching)
+	if (!ts->watching)
 		ts->watching = event_add(ts->ev, NULL) == 0;
-	else if (when < 0 && ts->watching) {
-		event_del(ts->ev);
-		ts->watching = 0;
-	}
 }
 
 static void
@@ -134,7 +146,7 @@ on_fire(evutil_socket_t fd, short events, void *arg)
 	if (read(fd, &count, sizeof(count)) == -1 && errno != EAGAIN &&
 	    errno != EINTR)
 		log_warn("timer read");
-	ts->armed_for = -1;	/* a fired timerfd is disarmed */
+	ts->armed = 0;	/* a fired timerfd is disarmed */
 	now = clock_now();
 	/* One at a time: a callback may arm, cancel or free any timer. */
 	while (ts->n > 0 && ts->heap[0]->deadline <= now) {
@@ -152,7 +164,6 @@ timers_new(struct event_base *base)
 
 	if ((ts = calloc(1, sizeof(*ts))) == NULL)
 		return NULL;
-	ts->armed_for = -1;
 	if ((ts->fd = timerfd_create(CLOCK_BOOTTIME,
 	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1) {
 		log_warn("timerfd_create");
@@ -236,7 +247,7 @@ timer_armed(const struct timer *t)
 int64_t
 timer_deadline(const struct timer *t)
 {
-	return t->idx != SIZE_MAX ? t->deadline : -1;
+	return t->idx != SIZE_MAX ? t->deadline : CLOCK_UNSET;
 }
 
 void

@@ -24,12 +24,13 @@ void		 timers_free(struct timers *ts);
 
 struct timer	*timer_new(struct timers *ts, timer_cb cb, void *arg);
 /* Fire once at the boot instant `when` (ms, clock_now() scale); a deadline
- * in the past fires on the next loop iteration.  Re-arming replaces.  The
- * callback may re-arm, cancel or free any timer, itself included. */
+ * in the past, before boot included, fires on the next loop iteration.
+ * Re-arming replaces.  The callback may re-arm, cancel or free any timer,
+ * itself included. */
 void		 timer_at(struct timer *t, int64_t when);
 void		 timer_cancel(struct timer *t);	/* NULL is a no-op */
 int		 timer_armed(const struct timer *t);
-/* When it is armed to fire, or -1. */
+/* When it is armed to fire, or CLOCK_UNSET. */
 int64_t		 timer_deadline(const struct timer *t);
 void		 timer_free(struct timer *t);	/* NULL is a no-op */
 

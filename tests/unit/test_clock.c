@@ -109,6 +109,44 @@ test_clock_fmt_is_rfc2822_like_chrono(void **state)
 	}
 }
 
+/*
+ * Arithmetic on instants saturates and never overflows: instants before
+ * boot are negative (restored tokens), config times and expires_in may be
+ * absurd.  UBSan aborts on a signed overflow, so reaching the asserts is
+ * half the test.
+ */
+static void
+test_clock_arithmetic_saturates(void **state)
+{
+	int64_t now = clock_now();
+
+	assert_true(clock_after(now, 60) == now + 60000);
+	assert_true(clock_before(now, 60) == now - 60000);
+	assert_true(clock_after(-86400000, 1) == -86399000);
+	assert_true(clock_after(-86400000, UINT64_MAX) == CLOCK_MAX);
+	assert_true(clock_after(CLOCK_MIN, UINT64_MAX) == CLOCK_MAX);
+	assert_true(clock_after(CLOCK_MAX, 1) == CLOCK_MAX);
+	assert_true(clock_before(CLOCK_MIN, 1) == CLOCK_MIN);
+	assert_true(clock_before(-5, UINT64_MAX) == CLOCK_MIN);
+	assert_true(clock_add_ms(CLOCK_MAX, CLOCK_MAX) == CLOCK_MAX);
+	assert_true(clock_add_ms(CLOCK_MIN, CLOCK_MIN) == CLOCK_MIN);
+	assert_true(clock_add_ms(CLOCK_MIN, -1) == CLOCK_MIN);
+	/* Nothing computes "no instant". */
+	assert_true(clock_add_ms(INT64_MIN + 5, -10) != CLOCK_UNSET);
+	assert_true(clock_from_wall((time_t)INT64_MIN) != CLOCK_UNSET);
+	assert_true(clock_from_wall((time_t)INT64_MIN) == CLOCK_MIN);
+	assert_true(clock_from_wall((time_t)INT64_MAX) == CLOCK_MAX);
+	assert_true(clock_mid(-100, 100) == 0);
+	assert_true(clock_mid(-86400000, 3600000) == -41400000);
+	assert_true(clock_mid(CLOCK_MIN, CLOCK_MAX) == 0);
+	assert_true(clock_mid(CLOCK_MAX - 2, CLOCK_MAX) == CLOCK_MAX - 1);
+	assert_true(clock_mid(7, 8) >= 7 && clock_mid(7, 8) <= 8);
+	/* A wall time a day before now maps to the boot clock and back. */
+	assert_true(clock_to_wall(clock_from_wall(time(NULL) - 86400)) ==
+	    time(NULL) - 86400);
+	assert_true(clock_to_wall(CLOCK_UNSET) < 0);
+}
+
 int
 main(void)
 {
@@ -117,6 +155,7 @@ main(void)
 		cmocka_unit_test(test_clock_to_wall_of_now_is_the_time),
 		cmocka_unit_test(test_clock_wall_round_trips),
 		cmocka_unit_test(test_clock_fmt_is_rfc2822_like_chrono),
+		cmocka_unit_test(test_clock_arithmetic_saturates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,6 +136,23 @@ static const struct dcase device_cases[] = {
 	BAD("verification_uri object", 200,
 	    "{" DC "," UC ",\"verification_uri\":{}," EXP "}", LACKS),
 	BAD("empty object", 200, "{}", LACKS),
+	/* What reaches a terminal: no C0 or C1 control (as JSON escapes or
+	 * as UTF-8), nothing malformed. */
+	BAD("user_code with ESC", 200,
+	    "{" DC ",\"user_code\":\"AB\\u001b[2JCD\"," VU "," EXP "}",
+	    LACKS),
+	BAD("user_code with C1 CSI", 200,
+	    "{" DC ",\"user_code\":\"AB\\u009b2JCD\"," VU "," EXP "}",
+	    LACKS),
+	BAD("user_code with raw C1 in UTF-8", 200,
+	    "{" DC ",\"user_code\":\"AB\xc2\x9d" "0;x\"," VU "," EXP "}",
+	    LACKS),
+	BAD("user_code with NUL", 200,
+	    "{" DC ",\"user_code\":\"AB\\u0000CD\"," VU "," EXP "}",
+	    PFX "Malformed token response (not JSON)"),
+	BAD("verification_uri with C1 OSC", 200,
+	    "{" DC "," UC ",\"verification_uri\":"
+	    "\"https://e.com/\\u009d8;;x\"," EXP "}", LACKS),
 
 	/* Error responses (RFC 8628 3.2 refers to RFC 6749 5.2). */
 	BAD("400 error and description", 400, "{\"error\":\"invalid_client\","

@@ -149,7 +149,7 @@ test_dump_round_trip_many(void **state)
 		/* Long tokens, as Microsoft's JWTs are. */
 		memset(ats[i], 'A' + (int)(i % 26), sizeof(ats[i]) - 1);
 		ats[i][sizeof(ats[i]) - 1] = '\0';
-		snprintf(rts[i], sizeof(rts[i]), "rt\"\\/%zu\n", i);
+		snprintf(rts[i], sizeof(rts[i]), "rt\"\\/%zu~", i);
 		set_entry(&in[i], names[i], i % 2 ? FPR_A : FPR_B, ats[i],
 		    i % 3 ? rts[i] : NULL, (int64_t)i, INT64_MIN + (int64_t)i);
 	}
@@ -364,6 +364,19 @@ test_dump_wrong_types_fail(void **state)
 		    "Dump entry 1: expiry is missing" },
 		{ V "{" ACC FPR AT TIMES ",\"account\":\"b\"}]}",
 		    "Dump contents are malformed" },
+		/* Tokens are held to what a provider's answer must be. */
+		{ V "{" ACC FPR "\"access_token\":\"\"," TIMES "}]}",
+		    "Dump entry 1: access_token is malformed" },
+		{ V "{" ACC FPR "\"access_token\":\"t\\u001b[2J\"," TIMES
+		    "}]}", "Dump entry 1: access_token is malformed" },
+		{ V "{" ACC FPR "\"access_token\":\"t\\u009b2J\"," TIMES
+		    "}]}", "Dump entry 1: access_token is malformed" },
+		{ V "{" ACC FPR "\"access_token\":\"t\\nu\"," TIMES "}]}",
+		    "Dump entry 1: access_token is malformed" },
+		{ V "{" ACC FPR AT "\"refresh_token\":\"r \xc3\xa9\","
+		    TIMES "}]}", "Dump entry 1: refresh_token is malformed" },
+		{ V "{" ACC FPR AT "\"refresh_token\":\"\"," TIMES "}]}",
+		    "Dump entry 1: refresh_token is malformed" },
 		{ V "{" ACC FPR AT TIMES "},{" ACC FPR AT TIMES "}]}",
 		    "Dump entry 2: account 'a' appears more than once" },
 	};

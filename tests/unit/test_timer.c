@@ -153,7 +153,7 @@ test_timer_fires_in_deadline_order(void **state)
 	assert_int_equal(r->fired[2], 1);
 	assert_true(r->at[2] - start >= 60 && r->at[2] - start < 500);
 	assert_false(timer_armed(a.t));
-	assert_int_equal(timer_deadline(a.t), -1);
+	assert_true(timer_deadline(a.t) == CLOCK_UNSET);
 	timer_free(a.t);
 	timer_free(b.t);
 	timer_free(c.t);
@@ -177,7 +177,7 @@ test_timer_cancelled_does_not_fire(void **state)
 	/* Cancelled before the loop runs, and from another callback. */
 	timer_cancel(d.t);
 	assert_false(timer_armed(d.t));
-	assert_int_equal(timer_deadline(d.t), -1);
+	assert_true(timer_deadline(d.t) == CLOCK_UNSET);
 	a.cancel = &b;
 	assert_int_equal(event_base_dispatch(r->base), 1);
 	assert_int_equal(r->nfired, 2);
@@ -210,6 +210,37 @@ test_timer_past_deadline_fires_promptly(void **state)
 	assert_true(clock_now() - start < 50);
 	timer_free(a.t);
 	timer_free(b.t);
+}
+
+/*
+ * Deadlines before boot (a token restored from a dump made before a
+ * reboot) are due now, like any other past deadline; they used to disarm
+ * the timerfd, after which no timer of the set ever fired again.
+ */
+static void
+test_timer_deadline_before_boot_fires_and_later_ones_too(void **state)
+{
+	struct run *r = *state;
+	struct tt a, b, c;
+	int64_t start = clock_now();
+
+	tt_init(r, &a, 1);
+	tt_init(r, &b, 2);
+	tt_init(r, &c, 3);
+	tt_at(&a, -86400000);
+	tt_at(&b, CLOCK_MIN);
+	tt_at(&c, start + 30);
+	assert_int_equal(timer_deadline(b.t), CLOCK_MIN);
+	assert_int_equal(event_base_dispatch(r->base), 1);
+	assert_int_equal(r->nfired, 3);
+	assert_int_equal(r->fired[0], 2);
+	assert_int_equal(r->fired[1], 1);
+	assert_int_equal(r->fired[2], 3);
+	assert_true(r->at[1] - start < 50);
+	assert_true(r->at[2] >= start + 30 && r->at[2] - start < 200);
+	timer_free(a.t);
+	timer_free(b.t);
+	timer_free(c.t);
 }
 
 static void
@@ -306,7 +337,7 @@ test_timer_unarmed_leaves_loop_idle(void **state)
 
 	tt_init(r, &a, 1);
 	assert_false(timer_armed(a.t));
-	assert_int_equal(timer_deadline(a.t), -1);
+	assert_true(timer_deadline(a.t) == CLOCK_UNSET);
 	/* 1: nothing pending, so nothing will wake the loop. */
 	assert_int_equal(event_base_dispatch(r->base), 1);
 	tt_at(&a, clock_now() + 10000);
@@ -364,6 +395,9 @@ main(void)
 		    test_timer_cancelled_does_not_fire, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_timer_past_deadline_fires_promptly, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_timer_deadline_before_boot_fires_and_later_ones_too,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_timer_rearm_in_callback_fires_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(
