@@ -5,12 +5,28 @@
 #include <strings.h>
 
 #include "core/config.h"
+#include "core/text.h"
 #include "daemon/server/account.h"
 #include "daemon/server/match.h"
 #include "daemon/server/server.h"
 
+/* Does the account list users (in users or as login_hint)? */
 static int
-user_matches(const struct pz_account *c, const char *user)
+lists_users(const struct pz_account *c)
+{
+	size_t i;
+
+	if (c->nusers > 0)
+		return 1;
+	for (i = 0; i < c->nauth_uri_fields; i++)
+		if (strcmp(c->auth_uri_fields[i].key, "login_hint") == 0)
+			return 1;
+	return 0;
+}
+
+/* Is user one of the users the account lists? */
+static int
+user_listed(const struct pz_account *c, const char *user)
 {
 	size_t i;
 
@@ -21,7 +37,7 @@ user_matches(const struct pz_account *c, const char *user)
 		if (strcmp(c->auth_uri_fields[i].key, "login_hint") == 0 &&
 		    strcmp(c->auth_uri_fields[i].val, user) == 0)
 			return 1;
-	return strcmp(c->name, user) == 0;
+	return 0;
 }
 
 /* The length of host without a ":port" suffix (IPv6 in brackets kept). */
@@ -57,18 +73,10 @@ host_listed(const struct pz_account *c, const char *host)
 static int
 matches(const struct pz_account *c, const char *user, const char *host)
 {
-	size_t n;
-
-	if (user != NULL && !user_matches(c, user))
-		return 0;
-	if (host == NULL)
-		return 1;
-	if (c->nhosts > 0)
-		return host_listed(c, host);
-	if (user != NULL)
-		return 1;
-	n = host_len(host);
-	return strlen(c->name) == n && strncasecmp(c->name, host, n) == 0;
+	if (host != NULL)
+		return host_listed(c, host) &&
+		    (user == NULL || !lists_users(c) || user_listed(c, user));
+	return user != NULL && user_listed(c, user);
 }
 
 size_t
@@ -87,6 +95,7 @@ match_account(struct server *srv, const char *user, const char *host,
 {
 	struct account *found = NULL;
 	size_t i, nfound = 0, len;
+	char u[128], h[128];
 
 	for (i = 0; i < srv->naccounts; i++) {
 		if (!matches(srv->accounts[i]->conf, user, host))
@@ -97,10 +106,18 @@ match_account(struct server *srv, const char *user, const char *host,
 	if (nfound == 1)
 		return found;
 	if (nfound == 0) {
-		snprintf(why, whylen, "No account matches%s%s%s%s%s%s",
-		    user != NULL ? " user '" : "", user != NULL ? user : "",
-		    user != NULL ? "'" : "", host != NULL ? " host '" : "",
-		    host != NULL ? host : "", host != NULL ? "'" : "");
+		/* The request's words go back to an adapter's log: safe. */
+		if (user != NULL)
+			pz_text_safe(user, strlen(user), u, sizeof(u));
+		if (host != NULL)
+			pz_text_safe(host, strlen(host), h, sizeof(h));
+		if (host == NULL)
+			snprintf(why, whylen, "No account lists user '%s'", u);
+		else if (user == NULL)
+			snprintf(why, whylen, "No account lists host '%s'", h);
+		else
+			snprintf(why, whylen, "No account lists host '%s' for "
+			    "user '%s'", h, u);
 		return NULL;
 	}
 	len = (size_t)snprintf(why, whylen,

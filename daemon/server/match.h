@@ -2,13 +2,20 @@
 /*
  * Which account serves a user and/or a host, for adapters (the SASL
  * plugin, the git helper, the passwordeval helper) that know those but
- * not an account name.  The rule lives here so every adapter agrees:
+ * not an account name.  The rule lives here so every adapter agrees, and
+ * it fails closed: a host comes from whoever wrote a link, a submodule or
+ * a mail server's referral, and the user part of a URL comes from them
+ * too, so neither may choose an account the user did not tie to it.
  *
- *  - a user matches an account if it is in the account's `users`, equals
- *    its login_hint field, or equals its name;
- *  - a host matches an account if it is in the account's `hosts` or equals
- *    its name; an account that lists hosts never matches any other host,
- *    and one that does not is not restricted by host when a user matched;
+ *  - a request that names a host is answered only by accounts that list
+ *    that host in `hosts`;
+ *  - a user narrows: an account that lists `users` or has a login_hint
+ *    serves only those users; one with neither serves any user at its
+ *    hosts;
+ *  - a request with a user and no host is answered by the accounts that
+ *    list that user (in `users` or as login_hint);
+ *  - an account's name is a name, never a user or a host (an adapter
+ *    that was told the account by name sends account=, which wins);
  *  - hosts compare case-insensitively and without a ":port" suffix,
  *    unless the account lists that exact "host:port".
  *

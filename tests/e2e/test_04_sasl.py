@@ -14,7 +14,10 @@ import pytest
 from mail import (IMTEST, MBSYNC, USER, Clients, dovecot, require,  # noqa: F401
                   sasl_env, sink)
 
-USERS = f'    users = ["{USER}"];\n'
+# The plugin names the server it was set up for: an account serves it only
+# if it lists that host, and the login narrows among those.
+USERS = f'    users = ["{USER}"];\n    hosts = ["127.0.0.1"];\n'
+USERS_ONLY = f'    users = ["{USER}"];\n'
 WITH_USERS = pytest.mark.pizauth_conf(account_extra=USERS)
 # The hook keeps what it was given; the rename makes each write whole.
 NOTIFY_HOOK = ('auth_notify_cmd = "env | grep ^PIZAUTH_ > {workdir}/notify.tmp'
@@ -129,6 +132,20 @@ def test_04_03_mbsync_passcmd_passwordeval(daemon, authorise, dovecot, tmp_path)
     assert r.returncode == 0, f"mbsync: exit {r.returncode}: {r.stderr}"
     assert marker.exists(), "mbsync did not run PassCmd"
     assert synced(tmp_path, "via-passcmd"), "the message did not arrive"
+
+
+# An account that lists the user but not the server's host is not the
+# plugin's to use: it steps aside and mbsync's PassCmd supplies the token.
+@pytest.mark.pizauth_conf(account_extra=USERS_ONLY)
+def test_04_06_users_without_hosts_match_nothing(daemon, authorise, dovecot, tmp_path):
+    authorise()
+    dovecot.deliver("host-not-listed")
+    marker = tmp_path / "passcmd-ran"
+    r, _ = mbsync(daemon, dovecot, tmp_path,
+                  passcmd=f'PassCmd "touch {marker} && pizauth-passwordeval e2e"')
+    assert r.returncode == 0, f"mbsync: exit {r.returncode}: {r.stderr}"
+    assert marker.exists(), "the plugin matched an account by user alone"
+    assert synced(tmp_path, "host-not-listed"), "the message did not arrive"
 
 
 # A token the provider revoked is refused; the clients exit promptly with the server's reason.

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from conftest import CLIENT_ID, PENDING_RE, Daemon, Provider, pizauth_bin
+from conftest import ACCOUNT, CLIENT_ID, PENDING_RE, Daemon, Provider, pizauth_bin
 from git_server import GitServer
+from mail import USER
 
 GIT_TIMEOUT = 30  # seconds, each git command
 FAST = 10  # seconds: "fails fast" means within this
@@ -42,11 +43,14 @@ def git_server(tmp_path, logs, provider):
 
 
 # The account serves the git server by host:port (and example.com), so the
-# helper finds it by the daemon's matching.
+# helper finds it by the daemon's matching; @pytest.mark.pizauth_conf
+# (account_extra=...) gives it other settings instead.
 @pytest.fixture
-def daemon(tmp_path, logs, provider, git_server):
-    d = Daemon(tmp_path, logs, provider, account_extra=(
-        f'    hosts = ["127.0.0.1:{git_server.port}", "example.com"];\n'))
+def daemon(request, tmp_path, logs, provider, git_server):
+    marker = request.node.get_closest_marker("pizauth_conf")
+    extra = marker.kwargs["account_extra"] if marker else (
+        f'    hosts = ["127.0.0.1:{git_server.port}", "example.com"];\n')
+    d = Daemon(tmp_path, logs, provider, account_extra=extra)
     yield d
     d.stop()
 
@@ -276,4 +280,67 @@ def test_05_05_unserved_remotes_get_nothing(daemon, git, authorise):
         assert r.returncode != 0, f"fill succeeded for {desc!r}"
         assert "password=" not in r.stdout and token not in r.stdout + r.stderr, desc
         assert "terminal prompts disabled" in r.stderr, r.stderr
+    assert daemon.alive()
+
+
+# The audit's attack: a remote URL names the account (or the mail user) as
+# its user and a host of its own: a link, or a submodule of a repository
+# the user trusts.  Here the account is a mail account that lists its user
+# and no hosts, and git reaches the real server through `pizauth -a e2e`
+# set for that server's URL, as git-credential-pizauth(1) says to.  The
+# foreign server gets no token, asked directly or through a submodule.
+@pytest.mark.pizauth_conf(account_extra=f'    users = ["{USER}"];\n')
+def test_05_06_account_name_in_url_takes_no_token_abroad(
+        daemon, provider, git_server, git, authorise, tmp_path, logs):
+    token = authorise()
+    (tmp_path / "foreign").mkdir()
+    foreign = GitServer(tmp_path / "foreign", logs, provider, CLIENT_ID)
+    try:
+        bare = foreign.init_repo("evil.git", {"README": "not yours\n"})
+        evil = f"http://{ACCOUNT}@127.0.0.1:{foreign.port}/evil.git"
+
+        for desc in (f"protocol=http\nhost=127.0.0.1:{foreign.port}\n"
+                     f"username={ACCOUNT}\n\n",
+                     f"protocol=https\nhost=evil.example\nusername={ACCOUNT}\n\n",
+                     f"protocol=https\nhost=evil.example\nusername={USER}\n\n"):
+            r = git.helper("get", input=desc)
+            assert (r.returncode, r.stdout) == (0, ""), (desc, r)
+            assert token not in r.stderr
+
+        r = git.git("clone", evil, "direct")
+        assert r.returncode != 0, "cloned from the foreign server"
+
+        # A repository on the real server with the foreign one as submodule.
+        sha = git.run("git", "--git-dir", str(bare), "rev-parse",
+                      "main").stdout.strip()
+        seed = tmp_path / "seed-super"
+        for cmd in (["git", "init", "-q", "-b", "main", str(seed)],
+                    ["git", "-C", str(seed), "config", "-f", ".gitmodules",
+                     "submodule.sub.path", "sub"],
+                    ["git", "-C", str(seed), "config", "-f", ".gitmodules",
+                     "submodule.sub.url", evil],
+                    ["git", "-C", str(seed), "add", ".gitmodules"],
+                    ["git", "-C", str(seed), "update-index", "--add",
+                     "--cacheinfo", f"160000,{sha},sub"],
+                    ["git", "-C", str(seed), "commit", "-q", "-m", "super"],
+                    ["git", "-C", str(seed), "push", "-q",
+                     str(git_server.init_repo("super.git", {"README": README})),
+                     "+main"]):
+            r = git.run(*cmd)
+            assert r.returncode == 0, (cmd, r.stderr)
+        served = f"credential.http://127.0.0.1:{git_server.port}.helper"
+        r = git.git("-c", f"{served}=", "-c", f"{served}=pizauth -a {ACCOUNT}",
+                    "clone", "--recurse-submodules", git_server.url("super.git"),
+                    "super")
+        assert (git.cwd / "super" / ".gitmodules").is_file(), r.stderr
+        assert not (git.cwd / "super" / "sub" / "README").exists()
+
+        seen = foreign.requests()
+        assert seen, "git never asked the foreign server"
+        # git may send the URL's user with an empty password: no token.
+        assert all(not s.token and s.status != 200 for s in seen), seen
+        ok = [s for s in git_server.requests() if s.status == 200]
+        assert ok and all(s.token == token for s in ok), git_server.requests()
+    finally:
+        foreign.stop()
     assert daemon.alive()

@@ -16,7 +16,7 @@ import pytest
 from conftest import PENDING_RE, pizauth_bin
 from mail import MAIL_TIMEOUT, MSMTP, USER, Clients, dovecot, require, sink  # noqa: F401
 
-USERS = f'    users = ["{USER}"];\n'
+USERS = f'    users = ["{USER}"];\n    hosts = ["127.0.0.1"];\n'
 WITH_USERS = pytest.mark.pizauth_conf(account_extra=USERS)
 PWEVAL = "pizauth-passwordeval"
 
@@ -189,7 +189,15 @@ def test_06_06_exit_statuses(daemon, tmp_path):
     check(["e2e"], 75, "Access token unavailable until authorised with URL http")
     check(["-u", USER], 75, "Access token unavailable until authorised with URL http")
     check(["nosuch"], 67, "No account 'nosuch'")
-    check(["-u", "someone-else"], 67, "No account matches user 'someone-else'")
+    check(["-u", "someone-else"], 67, "No account lists user 'someone-else'")
+    # The account's name is no user, and a host it does not list gets
+    # nothing, whoever the user.
+    check(["-u", "e2e"], 67, "No account lists user 'e2e'")
+    check(["-u", USER, "-H", "evil.example"], 67,
+          f"No account lists host 'evil.example' for user '{USER}'")
+    check(["-u", "e2e", "-H", "evil.example"], 67,
+          "No account lists host 'evil.example' for user 'e2e'")
+    check(["-H", "evil.example"], 67, "No account lists host 'evil.example'")
     check([], 64, "usage:")
     check(["-w", "x", "e2e"], 64, "usage:")
     check(["-f", "xoauth2", "e2e"], 64, "-f xoauth2 needs the user (-u)")

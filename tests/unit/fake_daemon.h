@@ -54,6 +54,7 @@ fake_daemon_start(struct fake_daemon *d, const char *expect,
 		close(lfd);
 		return;
 	}
+	alarm(30);	/* bounded, even if the test never connects */
 	if ((fd = accept(lfd, NULL, NULL)) == -1)
 		_exit(2);
 	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0)

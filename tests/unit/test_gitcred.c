@@ -503,6 +503,9 @@ fake_start(struct fake *f, const char *const *replies, size_t n)
 	assert_int_equal(pipe(p), 0);
 	assert_int_not_equal(f->pid = fork(), -1);
 	if (f->pid == 0) {
+		/* A test that fails before fake_stop() leaves this child
+		 * waiting for requests that never come: bound it. */
+		alarm(30);
 		close(p[0]);
 		fake_serve(lfd, p[1], replies, n);
 	}
@@ -714,9 +717,9 @@ test_gitcred_get_pending_no_account_and_errors(void **state)
 	static const char *const replies[] = {
 		"pending:https://p.example/auth?x=1",
 		"pending:https://p.example/device using code AB-CD",
-		"nomatch:No account matches host 'h'",
+		"nomatch:No account lists host 'h'",
 		"ambiguous:Several accounts match; name one of: a b",
-		"nomatch:No account matches host 'h'",
+		"nomatch:No account lists host 'h'",
 		"access_token:T",
 		"details:{\"account\":\"a\",\"access_token\":\"t\\nu\"}",
 	};
@@ -756,7 +759,7 @@ test_gitcred_get_pending_no_account_and_errors(void **state)
 	o.account = "x";
 	assert_int_equal(run("get", &o, in, &out, &diag), 1);
 	assert_string_equal(diag, "git-credential-pizauth: No account "
-	    "matches host 'h'\n");
+	    "lists host 'h'\n");
 	free(out);
 	free(diag);
 	o.account = NULL;

@@ -39,10 +39,14 @@ static const char conf_text[] =
     "  hosts = [\"imap.gmail.com\", \"smtp.gmail.com\", "
     "\"imap.shared.example\"];\n"
     "}\n"
-    /* Neither users nor hosts: matched by name only. */
+    /* Hosts and no users: any user at those hosts. */
+    "account \"gitlab\" {\n" ENDPOINTS
+    "  hosts = [\"gitlab.com\"];\n"
+    "}\n"
+    /* Neither users nor hosts: only ever chosen by name. */
     "account \"imap.fastmail.com\" {\n" ENDPOINTS "}\n"
     "account \"alice\" {\n" ENDPOINTS "}\n"
-    /* Two accounts serving one user. */
+    /* Two accounts serving one user, listing no hosts. */
     "account \"shared1\" {\n" ENDPOINTS
     "  users = [\"both@example.com\"];\n"
     "}\n"
@@ -104,9 +108,9 @@ struct mcase {
 	const char	*why;		/* rejected only: the whole message */
 };
 
-#define NONE_U(u)	"No account matches user '" u "'"
-#define NONE_H(h)	"No account matches host '" h "'"
-#define NONE_UH(u, h)	"No account matches user '" u "' host '" h "'"
+#define NONE_U(u)	"No account lists user '" u "'"
+#define NONE_H(h)	"No account lists host '" h "'"
+#define NONE_UH(u, h)	"No account lists host '" h "' for user '" u "'"
 #define SEVERAL		"Several accounts match; name one of:"
 
 /* Run cases, naming the failing one. */
@@ -151,11 +155,13 @@ test_match_user(void **state)
 		{ "me@work.example", NULL, "work", NULL },
 		{ "me", NULL, "work", NULL },			/* users */
 		{ "me@gmail.com", NULL, "gmail", NULL },	/* login_hint */
-		{ "alice", NULL, "alice", NULL },		/* name */
-		{ "gmail", NULL, "gmail", NULL },
-		{ "imap.fastmail.com", NULL, "imap.fastmail.com", NULL },
+		/* An account's name is never a user. */
+		{ "alice", NULL, NULL, NONE_U("alice") },
+		{ "gmail", NULL, NULL, NONE_U("gmail") },
+		{ "gitlab", NULL, NULL, NONE_U("gitlab") },
+		{ "imap.fastmail.com", NULL, NULL, NONE_U("imap.fastmail.com") },
 		/* Users compare exactly. */
-		{ "Alice", NULL, NULL, NONE_U("Alice") },
+		{ "Me", NULL, NULL, NONE_U("Me") },
 		{ "me@work.example ", NULL, NULL, NONE_U("me@work.example ") },
 		{ "consent", NULL, NULL, NONE_U("consent") },	/* not a hint */
 		{ "prompt", NULL, NULL, NONE_U("prompt") },
@@ -172,8 +178,11 @@ test_match_host(void **state)
 	static const struct mcase cases[] = {
 		{ NULL, "imap.work.example", "work", NULL },	/* hosts */
 		{ NULL, "smtp.gmail.com", "gmail", NULL },
-		{ NULL, "imap.fastmail.com", "imap.fastmail.com", NULL },
-		{ NULL, "alice", "alice", NULL },		/* name */
+		{ NULL, "gitlab.com", "gitlab", NULL },
+		/* An account's name is never a host. */
+		{ NULL, "imap.fastmail.com", NULL, NONE_H("imap.fastmail.com") },
+		{ NULL, "alice", NULL, NONE_H("alice") },
+		{ NULL, "gitlab", NULL, NONE_H("gitlab") },
 		{ NULL, "unknown.example", NULL, NONE_H("unknown.example") },
 		/* A host is no user. */
 		{ NULL, "me@work.example", NULL, NONE_H("me@work.example") },
@@ -193,8 +202,7 @@ test_match_host_case_insensitive(void **state)
 	static const struct mcase cases[] = {
 		{ NULL, "IMAP.Work.Example", "work", NULL },
 		{ NULL, "SMTP.WORK.EXAMPLE:587", "work", NULL },
-		{ NULL, "IMAP.FASTMAIL.COM", "imap.fastmail.com", NULL },
-		{ NULL, "Alice", "alice", NULL },
+		{ NULL, "GitLab.COM", "gitlab", NULL },
 		{ NULL, "[fe80::1]:993", "v6", NULL },
 	};
 
@@ -208,8 +216,7 @@ test_match_host_port_ignored_unless_listed(void **state)
 		{ NULL, "imap.work.example:993", "work", NULL },
 		{ NULL, "imap.work.example:143", "work", NULL },
 		{ NULL, "imap.gmail.com:993", "gmail", NULL },
-		{ NULL, "imap.fastmail.com:993", "imap.fastmail.com", NULL },
-		{ NULL, "alice:1", "alice", NULL },
+		{ NULL, "gitlab.com:443", "gitlab", NULL },
 		/* An exact host:port entry matches that port only. */
 		{ NULL, "smtp.work.example:587", "work", NULL },
 		{ NULL, "smtp.work.example:25", NULL,
@@ -224,39 +231,48 @@ test_match_host_port_ignored_unless_listed(void **state)
 	RUN(cases);
 }
 
+/*
+ * The attack this rule is for: a git remote https://work@evil.example/
+ * (a link, a submodule) names the account and a host of its choosing.
+ * Neither the account's name nor its users take a token anywhere but to
+ * the hosts it lists.
+ */
 static void
-test_match_listed_hosts_restrict(void **state)
+test_match_user_never_takes_token_to_unlisted_host(void **state)
 {
 	static const struct mcase cases[] = {
-		/* Its name is no host of an account that lists hosts. */
-		{ NULL, "gmail", NULL, NONE_H("gmail") },
-		{ NULL, "work", NULL, NONE_H("work") },
-		/* A matching user does not widen them. */
+		{ "work", "evil.example", NULL, NONE_UH("work", "evil.example") },
+		{ "me@work.example", "evil.example", NULL,
+		    NONE_UH("me@work.example", "evil.example") },
 		{ "me@gmail.com", "imap.work.example", NULL,
 		    NONE_UH("me@gmail.com", "imap.work.example") },
 		{ "me@work.example", "imap.gmail.com:993", NULL,
 		    NONE_UH("me@work.example", "imap.gmail.com:993") },
+		{ "alice", "imap.anything.example", NULL,
+		    NONE_UH("alice", "imap.anything.example") },
+		{ "both@example.com", "imap.example.com", NULL,
+		    NONE_UH("both@example.com", "imap.example.com") },
 		{ "gmail", "gmail", NULL, NONE_UH("gmail", "gmail") },
-		{ "me@gmail.com", "imap.gmail.com:993", "gmail", NULL },
-		{ "me@work.example", "smtp.work.example:587", "work", NULL },
+		{ "alice", "alice", NULL, NONE_UH("alice", "alice") },
 	};
 
 	RUN(cases);
 }
 
 static void
-test_match_unlisted_hosts_follow_user(void **state)
+test_match_user_narrows_listed_hosts(void **state)
 {
 	static const struct mcase cases[] = {
-		/* No hosts listed and the user matched: any host. */
-		{ "alice", "imap.anything.example:143", "alice", NULL },
-		{ "alice", "imap.gmail.com", "alice", NULL },
-		{ "imap.fastmail.com", "smtp.fastmail.com", "imap.fastmail.com",
-		    NULL },
-		/* But a user is still needed: the host alone is by name. */
-		{ "nobody", "alice", NULL, NONE_UH("nobody", "alice") },
-		{ "me@work.example", "alice", NULL,
-		    NONE_UH("me@work.example", "alice") },
+		{ "me@gmail.com", "imap.gmail.com:993", "gmail", NULL },
+		{ "me@work.example", "smtp.work.example:587", "work", NULL },
+		/* An account that lists users serves only them. */
+		{ "other@gmail.com", "imap.gmail.com", NULL,
+		    NONE_UH("other@gmail.com", "imap.gmail.com") },
+		{ "gmail", "imap.gmail.com", NULL,
+		    NONE_UH("gmail", "imap.gmail.com") },
+		/* One that lists none serves any user at its hosts. */
+		{ "gitlab", "gitlab.com", "gitlab", NULL },
+		{ "anyone", "gitlab.com", "gitlab", NULL },
 	};
 
 	RUN(cases);
@@ -268,7 +284,8 @@ test_match_user_disambiguates_host(void **state)
 	static const struct mcase cases[] = {
 		{ "me", "imap.shared.example", "work", NULL },
 		{ "me@gmail.com", "IMAP.shared.example:993", "gmail", NULL },
-		{ "alice", "imap.shared.example", "alice", NULL },
+		{ "nobody", "imap.shared.example", NULL,
+		    NONE_UH("nobody", "imap.shared.example") },
 	};
 
 	RUN(cases);
@@ -283,8 +300,18 @@ test_match_several_names_them(void **state)
 		    SEVERAL " work gmail" },
 		/* users in one, login_hint in the other. */
 		{ "both@example.com", NULL, NULL, SEVERAL " shared1 shared2" },
-		{ "both@example.com", "imap.example.com", NULL,
-		    SEVERAL " shared1 shared2" },
+	};
+
+	RUN(cases);
+}
+
+/* What a request says comes back in the message without controls. */
+static void
+test_match_why_is_safe(void **state)
+{
+	static const struct mcase cases[] = {
+		{ "a\x1b[2Jb", "h\xc2\x9bx", NULL,
+		    NONE_UH("a?[2Jb", "h?x") },
 	};
 
 	RUN(cases);
@@ -338,9 +365,11 @@ main(void)
 		cmocka_unit_test(test_match_host),
 		cmocka_unit_test(test_match_host_case_insensitive),
 		cmocka_unit_test(test_match_host_port_ignored_unless_listed),
-		cmocka_unit_test(test_match_listed_hosts_restrict),
-		cmocka_unit_test(test_match_unlisted_hosts_follow_user),
+		cmocka_unit_test(
+		    test_match_user_never_takes_token_to_unlisted_host),
+		cmocka_unit_test(test_match_user_narrows_listed_hosts),
 		cmocka_unit_test(test_match_user_disambiguates_host),
+		cmocka_unit_test(test_match_why_is_safe),
 		cmocka_unit_test(test_match_several_names_them),
 		cmocka_unit_test(test_match_ipv6),
 		cmocka_unit_test(test_match_why_truncated),

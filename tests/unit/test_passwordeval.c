@@ -92,8 +92,8 @@ static const struct {
 	{ "pending:", PWEVAL_PENDING, "Access token unavailable until "
 	  "authorised" },
 	{ "nomatch:No account 'x'", PWEVAL_NO_ACCOUNT, "No account 'x'" },
-	{ "nomatch:No account matches user 'u'", PWEVAL_NO_ACCOUNT,
-	  "No account matches user 'u'" },
+	{ "nomatch:No account lists user 'u'", PWEVAL_NO_ACCOUNT,
+	  "No account lists user 'u'" },
 	{ "ambiguous:Several accounts match; name one of: a b",
 	  PWEVAL_NO_ACCOUNT, "Several accounts match; name one of: a b" },
 	{ "error:Access token has expired and refreshing has not yet "

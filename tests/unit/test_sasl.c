@@ -453,7 +453,7 @@ test_sasl_no_match_prompts_for_names_then_password(void **state)
 
 	/* Everything by prompts, as isync and imtest do. */
 	fake_reset(NULL, NULL, NULL);
-	fake_daemon_start(&d, ASK_U, "nomatch:No account matches user "
+	fake_daemon_start(&d, ASK_U, "nomatch:No account lists user "
 	    "'u@example.com' host 'imap.example.com:993'");
 	ctx = mech_new(0);
 	assert_int_equal(step(ctx, NULL, 0, &prompts, &out, &outlen),
@@ -469,7 +469,7 @@ test_sasl_no_match_prompts_for_names_then_password(void **state)
 	assert_non_null(prompts);
 	assert_int_equal(prompts[0].id, SASL_CB_PASS);
 	assert_int_equal(prompts[1].id, SASL_CB_LIST_END);
-	assert_non_null(strstr(fake.log, "No account matches user"));
+	assert_non_null(strstr(fake.log, "No account lists user"));
 	prompts[0].result = "typed";
 	prompts[0].len = 5;
 
@@ -538,8 +538,8 @@ static const struct {
 	{ DETAILS, PZSASL_TOKEN, "T0K" },
 	{ "pending:https://p/a", PZSASL_NOT_YET, "pizauth: Access token "
 	  "unavailable until authorised with URL https://p/a" },
-	{ "nomatch:No account matches user 'x'", PZSASL_FALLBACK,
-	  "pizauth: No account matches user 'x'" },
+	{ "nomatch:No account lists user 'x'", PZSASL_FALLBACK,
+	  "pizauth: No account lists user 'x'" },
 	{ "ambiguous:Several accounts match; name one of: a b", PZSASL_FAILED,
 	  "pizauth: Several accounts match; name one of: a b" },
 	{ "error:Access token has expired and refreshing has not yet "
