@@ -172,6 +172,12 @@ account_activate(struct account *a, char *access_token, char *refresh_token,
 	a->expiry = a->expiry_known ? expiry : clock_after(obtained,
 	    pz_account_refresh_at_least(a->srv->conf, a->conf));
 	a->state = TOK_ACTIVE;
+	/* Refreshes of tokens that hardly live keep a growing distance. */
+	if (clock_after(obtained, REFRESH_SHORT_LIFE_S) > a->expiry) {
+		if (a->short_lived < 16)
+			a->short_lived++;
+	} else
+		a->short_lived = 0;
 	account_set_error(a, NULL);
 	if (event != NULL)
 		notify_token_event(a->srv, account_name(a), event);

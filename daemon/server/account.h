@@ -76,6 +76,8 @@ struct account {
 	int64_t			 last_refresh_attempt;	/* or CLOCK_UNSET */
 	unsigned		 transient_fails;
 	int64_t			 retry_at;	/* CLOCK_UNSET: on schedule */
+	unsigned		 short_lived;	/* tokens in a row that lived
+						   < REFRESH_SHORT_LIFE_S */
 	int			 judging;	/* transient_error_if_cmd runs */
 
 	/* TOK_PENDING through the device flow (RFC 8628) */

@@ -189,7 +189,7 @@ token_answer(struct account *a, int how, struct pz_buf *reply)
 	 * runs on every mail fetch and must not hammer a provider that is
 	 * down. */
 	if (a->retry_at == CLOCK_UNSET)
-		refresh_now(a);
+		refresh_soon(a);
 	if (a->last_error != NULL)
 		reply_error(reply, "Access token has expired and refreshing "
 		    "has not yet succeeded (%s)", a->last_error);

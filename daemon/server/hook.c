@@ -44,6 +44,7 @@ struct hooks {
 	struct event	*sigchld;
 	struct hook_list running;
 	struct hook_list queue;		/* waiting for queue_busy to clear */
+	int		 nqueued;	/* in queue */
 	int		 queue_busy;	/* a queued hook runs */
 	int		 reaping;	/* inside done callbacks */
 	int		 dying;		/* hooks_free() came during them */
@@ -134,6 +135,18 @@ hook_new(const char *what, const char *cmd,
 fail:
 	hook_free(hk);
 	return NULL;
+}
+
+/* Would a and b run with the same PIZAUTH_* variables? */
+static int
+same_env(const struct hook *a, const struct hook *b)
+{
+	char **x = a->env, **y = b->env;
+
+	for (; *x != NULL && *y != NULL; x++, y++)
+		if (strcmp(*x, *y) != 0)
+			return 0;
+	return *x == NULL && *y == NULL;
 }
 
 /* The daemon's environment without its own PIZAUTH_*, plus the hook's. */
@@ -286,6 +299,7 @@ hooks_queue_next(struct hooks *h)
 
 	while (!h->queue_busy && (hk = TAILQ_FIRST(&h->queue)) != NULL) {
 		TAILQ_REMOVE(&h->queue, hk, entry);
+		h->nqueued--;
 		if (hook_start(h, hk) == 0)
 			h->queue_busy = 1;
 		else
@@ -434,6 +448,7 @@ hooks_free_now(struct hooks *h)
 	}
 	while ((hk = TAILQ_FIRST(&h->queue)) != NULL) {
 		TAILQ_REMOVE(&h->queue, hk, entry);
+		h->nqueued--;
 		hook_free(hk);
 	}
 	event_free(h->sigchld);
@@ -478,7 +493,7 @@ int
 hook_queue(struct hooks *h, const char *what, const char *cmd,
     const struct hook_env *env, int timeout_s)
 {
-	struct hook *hk;
+	struct hook *hk, *old;
 
 	if (h->dying)
 		return -1;
@@ -487,7 +502,31 @@ hook_queue(struct hooks *h, const char *what, const char *cmd,
 		return -1;
 	}
 	hk->queued = 1;
+	/* The same event for the same account as the last waiting run of
+	 * that account's command says nothing new: that run will see the
+	 * state this one would.  So a provider making events as fast as it
+	 * can costs one waiting run, not a queue without end. */
+	TAILQ_FOREACH_REVERSE(old, &h->queue, hook_list, entry) {
+		if (hk->account != NULL && old->account != NULL &&
+		    strcmp(old->account, hk->account) == 0 &&
+		    strcmp(old->what, hk->what) == 0 &&
+		    strcmp(old->cmd, hk->cmd) == 0)
+			break;
+	}
+	if (old != NULL && same_env(old, hk)) {
+		log_debug("%s for account '%s': the same run already waits",
+		    hk->what, hk->account);
+		hook_free(hk);
+		return 0;
+	}
+	if (h->nqueued >= HOOK_QUEUE_MAX) {
+		log_warnx("%s: %d runs already waiting; this one dropped",
+		    hk->what, h->nqueued);
+		hook_free(hk);
+		return -1;
+	}
 	TAILQ_INSERT_TAIL(&h->queue, hk, entry);
+	h->nqueued++;
 	hooks_queue_next(h);
 	return 0;
 }

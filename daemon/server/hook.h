@@ -16,6 +16,7 @@ struct hooks;
 /* Timeouts from DESIGN.md section 6, in seconds. */
 #define HOOK_TIMEOUT		10
 #define HOOK_TIMEOUT_TRANSIENT	(3 * 60)
+#define HOOK_QUEUE_MAX		1024
 
 /* Variables for a hook; NULL members are not set. */
 struct hook_env {
@@ -45,7 +46,10 @@ int		 hook_run(struct hooks *h, const char *what, const char *cmd,
 		    const struct hook_env *env, int timeout_s,
 		    hook_done_cb done, void *arg);
 /* Queue CMD to run after every earlier queued hook has finished: keeps
- * token_event_cmd invocations one at a time and in order. */
+ * token_event_cmd invocations one at a time and in order.  A run that
+ * would repeat the last waiting run of the same account, setting and
+ * command is not queued (0 is returned), and past HOOK_QUEUE_MAX waiting
+ * runs none is (-1): the queue stays bounded whatever makes events. */
 int		 hook_queue(struct hooks *h, const char *what, const char *cmd,
 		    const struct hook_env *env, int timeout_s);
 /* Forget the callbacks registered with arg (the process still runs out its

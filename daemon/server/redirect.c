@@ -25,6 +25,7 @@
 #include "daemon/server/log.h"
 #include "daemon/server/notify.h"
 #include "daemon/server/redirect.h"
+#include "daemon/server/redirect_guard.h"
 #include "daemon/server/server.h"
 #include "daemon/server/wait.h"
 
@@ -36,6 +37,7 @@
 struct redirect {
 	struct server		*srv;
 	struct evhttp		*http;
+	struct redirect_guard	*guard;
 	SSL_CTX			*tls;
 	int			 port;
 };
@@ -59,6 +61,9 @@ redirect_reply(struct evhttp_request *req, int code, const char *reason,
 	    "Content-Type", "text/html; charset=utf-8");
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Cache-Control", "no-store");
+	/* One request per connection: the guard bounds each from its start. */
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Connection", "close");
 	evhttp_send_reply(req, code, reason, b);
 	evbuffer_free(b);
 }
@@ -134,6 +139,7 @@ on_request(struct evhttp_request *req, void *arg)
 	struct account *a;
 	char why[256], msg[512];
 
+	guard_request_complete(r->guard, req);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		evhttp_send_error(req, HTTP_BADREQUEST, NULL);
 		return;
@@ -182,18 +188,6 @@ on_request(struct evhttp_request *req, void *arg)
 	} else
 		authflow_exchange(a, code, req);
 	evhttp_clear_headers(&q);
-}
-
-static struct bufferevent *
-tls_bev(struct event_base *base, void *arg)
-{
-	struct redirect *r = arg;
-	SSL *ssl;
-
-	if ((ssl = SSL_new(r->tls)) == NULL)
-		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
 
 /* Split "host:port" / "[v6]:port". */
@@ -253,13 +247,18 @@ redirect_new(struct server *srv, const char *listen, SSL_CTX *tls,
 	if (tls != NULL) {
 		SSL_CTX_up_ref(tls);
 		r->tls = tls;
-		evhttp_set_bevcb(r->http, tls_bev, r);
 	}
 	if ((bound = evhttp_bind_socket_with_handle(r->http, host,
 	    (ev_uint16_t)port)) == NULL ||
 	    getsockname(evhttp_bound_socket_get_fd(bound),
 	    (struct sockaddr *)&ss, &sslen) == -1) {
 		pz_errf(err, "Can't listen on %s", listen);
+		redirect_free(r);
+		return NULL;
+	}
+	if ((r->guard = guard_new(srv->base, r->http, bound, r->tls)) ==
+	    NULL) {
+		pz_errf(err, "Out of memory");
 		redirect_free(r);
 		return NULL;
 	}
@@ -280,6 +279,7 @@ redirect_free(struct redirect *r)
 {
 	if (r == NULL)
 		return;
+	guard_free(r->guard);
 	if (r->http != NULL)
 		evhttp_free(r->http);
 	SSL_CTX_free(r->tls);

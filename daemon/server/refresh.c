@@ -15,6 +15,18 @@
 #include "daemon/server/timer.h"
 #include "daemon/server/wait.h"
 
+/* The earliest a's token may be refreshed, unless the user asks. */
+static int64_t
+earliest(const struct account *a)
+{
+	unsigned n = a->short_lived;
+
+	if (n == 0)
+		return CLOCK_MIN;
+	return clock_after(a->obtained, n > 6 ? REFRESH_SHORT_MAX_S :
+	    (1U << (n - 1)));
+}
+
 void
 refresh_schedule(struct account *a)
 {
@@ -27,9 +39,13 @@ refresh_schedule(struct account *a)
 	}
 	if (a->req != NULL || a->judging)
 		return;		/* the answer will reschedule */
-	if (a->retry_at != CLOCK_UNSET)
+	if (a->retry_at != CLOCK_UNSET) {
 		when = a->retry_at;
-	else if (a->refresh_token == NULL || !a->expiry_known)
+		if (a->last_refresh_attempt != CLOCK_UNSET && when <
+		    clock_after(a->last_refresh_attempt, REFRESH_RETRY_MIN_S))
+			when = clock_after(a->last_refresh_attempt,
+			    REFRESH_RETRY_MIN_S);
+	} else if (a->refresh_token == NULL || !a->expiry_known)
 		/* Let it lapse; or, when the provider did not say how long
 		 * it lasts, refresh at refresh_at_least, taken as its life. */
 		when = a->expiry;
@@ -50,6 +66,9 @@ refresh_schedule(struct account *a)
 		if (atleast < when)
 			when = atleast;
 	}
+	if (a->retry_at == CLOCK_UNSET && a->refresh_token != NULL &&
+	    when < earliest(a))
+		when = earliest(a);
 	account_timer_at(a, &a->refresh_timer, refresh_timer_fired, when);
 }
 
@@ -171,6 +190,16 @@ refresh_now(struct account *a)
 	if ((a->req = http_post_form(a->srv->http, c->token_uri, fields,
 	    on_refresh_done, a, &err)) == NULL)
 		transient(a, err.msg, -1);
+}
+
+void
+refresh_soon(struct account *a)
+{
+	if (a->state == TOK_ACTIVE && a->refresh_token != NULL &&
+	    clock_now() < earliest(a))
+		refresh_schedule(a);
+	else
+		refresh_now(a);
 }
 
 void

@@ -285,7 +285,8 @@ class Recorder:
             text = self.path.read_text()
         except FileNotFoundError:
             return []
-        return [json.loads(line) for line in text.splitlines() if line]
+        # The hook may be writing its line now: only whole lines count.
+        return [json.loads(line) for line in text.split("\n")[:-1] if line]
 
     def envs(self, *keys):
         """Per run, the PIZAUTH_* variables (or the given ones)."""
@@ -385,9 +386,11 @@ class Pizauth:
         return Result(list(args), p.returncode, p.stdout, p.stderr,
                       time.monotonic() - t0)
 
-    def start(self, *extra, wait=True, verbose=4, conf=None, env=None):
+    def start(self, *extra, wait=True, verbose=4, conf=None, env=None,
+              preexec=None):
         """Start `pizauth server -c CONF -d -v...` in the foreground (no -c
-        if conf is False) and wait until the control socket answers."""
+        if conf is False) and wait until the control socket answers;
+        preexec runs in the child before it executes pizauth."""
         assert self.proc is None or self.proc.poll() is not None, \
             "a daemon is already running"
         args = ["server"]
@@ -403,7 +406,8 @@ class Pizauth:
             self.proc = subprocess.Popen(
                 [str(BIN / "pizauth"), *args], stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT,
-                env=env or self.env(), start_new_session=True)
+                env=env or self.env(), start_new_session=True,
+                preexec_fn=preexec)
         if wait:
             self.wait_ready()
         return self.proc

@@ -550,6 +550,61 @@ test_hook_queue_runs_one_at_a_time_in_order(void **state)
 	free(c3);
 }
 
+/*
+ * A run that would repeat the last waiting run of its account is not
+ * queued: a provider that makes a token every moment (expires_in 0)
+ * cannot grow the queue without end.  Different events keep their order,
+ * and past HOOK_QUEUE_MAX waiting runs nothing more is queued.
+ */
+static void
+test_hook_queue_skips_repeats_and_is_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct hook_env ev = { .account = "a", .event = "token_new" };
+	const struct hook_env eb = { .account = "b", .event = "token_new" };
+	char *c, *s;
+	int i, refused = 0;
+
+	c = cmd(f, "echo \"$PIZAUTH_ACCOUNT $PIZAUTH_EVENT\" >> %1$s/q");
+	log_capture(f);
+	/* The first starts at once; then a's refreshes wait as one. */
+	assert_int_equal(hook_queue(f->hooks, "token_event_cmd", c, &ev, 10),
+	    0);
+	ev.event = "token_refreshed";
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(hook_queue(f->hooks, "token_event_cmd", c,
+		    &ev, 10), 0);
+	/* b's between does not hide that a's last waiting run is one. */
+	assert_int_equal(hook_queue(f->hooks, "token_event_cmd", c, &eb, 10),
+	    0);
+	assert_int_equal(hook_queue(f->hooks, "token_event_cmd", c, &ev, 10),
+	    0);
+	ev.event = "token_invalidated";
+	assert_int_equal(hook_queue(f->hooks, "token_event_cmd", c, &ev, 10),
+	    0);
+	event_base_dispatch(f->base);
+	s = slurp(f, "q", NULL);
+	assert_non_null(s);
+	assert_string_equal(s, "a token_new\na token_refreshed\n"
+	    "b token_new\na token_invalidated\n");
+	free(s);
+
+	/* Alternating events are all news, up to the bound. */
+	for (i = 0; i < HOOK_QUEUE_MAX + 100; i++) {
+		ev.event = i % 2 ? "token_new" : "token_invalidated";
+		refused += hook_queue(f->hooks, "token_event_cmd", "true", &ev,
+		    10) == -1;
+	}
+	/* One started at once and the queue took the bound; of the 99 past
+	 * it, every other one repeats the last waiting run (skipped, 0) and
+	 * the rest are refused. */
+	assert_int_equal(refused, 50);
+	free(log_release(f));
+	hooks_free(f->hooks);
+	f->hooks = hooks_new(f->base);
+	free(c);
+}
+
 static void
 test_hook_queue_and_run_do_not_wait_for_each_other(void **state)
 {
@@ -697,6 +752,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_hook_queue_runs_one_at_a_time_in_order,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_hook_queue_skips_repeats_and_is_bounded, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_hook_queue_and_run_do_not_wait_for_each_other,
 		    setup, teardown),
