@@ -4,9 +4,15 @@
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
-MANDIR     ?= $(PREFIX)/share/man
-DOCDIR     ?= $(PREFIX)/share/doc/pizauth
+LIBDIR     ?= $(PREFIX)/lib
+SHAREDIR   ?= $(PREFIX)/share
+MANDIR     ?= $(SHAREDIR)/man
+DOCDIR     ?= $(SHAREDIR)/doc/pizauth
+EXAMPLESDIR ?= $(SHAREDIR)/examples
 DESTDIR    ?=
+# The systemd user unit is installed where systemd runs (USESYSTEMD=1
+# forces it, USESYSTEMD=0 leaves it out), as pizauth 1.1.0 does.
+USESYSTEMD ?= $(shell test -d /run/systemd/system && echo 1 || echo 0)
 
 VERSION    := 1.1.0
 
@@ -42,7 +48,8 @@ TOOL_PKGS  := pkg-config:pkg-config mandoc:mandoc node:nodejs npm:npm \
               dbus-daemon:dbus gdbus:libglib2.0-bin \
               /usr/sbin/dovecot:dovecot-imapd \
               /usr/lib/dovecot/submission:dovecot-submissiond \
-              msmtp:msmtp mbsync:isync /usr/lib/cyrus/bin/imtest:cyrus-clients
+              msmtp:msmtp mbsync:isync /usr/lib/cyrus/bin/imtest:cyrus-clients \
+              systemd-analyze:systemd
 
 pc_name     = $(word 1,$(subst :, ,$(1)))
 deb_name    = $(word 2,$(subst :, ,$(1)))
@@ -343,7 +350,7 @@ run: deps
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
-	  $(DESTDIR)$(DOCDIR)/examples
+	  $(DESTDIR)$(DOCDIR)
 	install -m 755 $(filter $(BUILD)/bin/%,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/
 	$(if $(SASL_SRC),install -d $(DESTDIR)$(SASL_PLUGIN_DIR) && \
 	  install -m 755 $(SASL_PLUGIN) $(DESTDIR)$(SASL_PLUGIN_DIR)/)
@@ -351,7 +358,15 @@ install: all
 	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
-	install -m 644 examples/pizauth.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -d $(DESTDIR)$(EXAMPLESDIR)/pizauth
+	install -m 644 examples/pizauth.conf $(DESTDIR)$(EXAMPLESDIR)/pizauth/
+ifeq ($(USESYSTEMD),1)
+	install -d $(DESTDIR)$(LIBDIR)/systemd/user
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+	  lib/systemd/user/pizauth.service.in \
+	  > $(DESTDIR)$(LIBDIR)/systemd/user/pizauth.service
+	chmod 644 $(DESTDIR)$(LIBDIR)/systemd/user/pizauth.service
+endif
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(filter $(BUILD)/bin/%,$(PROGRAMS))))
@@ -359,7 +374,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/*.1)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/*.5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard docs/*.7)))
-	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(EXAMPLESDIR)/pizauth
+	rm -f $(DESTDIR)$(LIBDIR)/systemd/user/pizauth.service
 
 clean:
 	rm -rf build

@@ -23,7 +23,16 @@
 #include "daemon/server/hook.h"
 #include "daemon/server/log.h"
 #include "daemon/server/memory.h"
+#include "daemon/server/sdnotify.h"
 #include "daemon/server/server.h"
+
+static void
+on_startup_done(int status, void *arg)
+{
+	struct server *srv = arg;
+
+	sdnotify_send(srv->notify, "READY=1");
+}
 
 static void
 usage(void)
@@ -140,6 +149,7 @@ int
 main(int argc, char **argv)
 {
 	struct pz_buf sock = PZ_BUF_INIT, confpath = PZ_BUF_INIT;
+	struct hook_env env = { 0 };
 	const char *copt = NULL;
 	struct pz_config *conf;
 	struct event_base *base;
@@ -204,12 +214,13 @@ main(int argc, char **argv)
 		stdio_to_null();
 	log_info("listening on %s (HTTP port %d, HTTPS port %d)",
 	    pz_buf_str(&sock), srv->http_port, srv->https_port);
-	if (srv->conf->startup_cmd != NULL) {
-		struct hook_env env = { 0 };
-
-		hook_run(srv->hooks, "startup_cmd", srv->conf->startup_cmd,
-		    &env, HOOK_TIMEOUT, NULL, NULL);
-	}
+	/* A service manager learns that the server is ready once startup_cmd
+	 * has restored what it restores, so units ordered after pizauth see
+	 * tokens. */
+	if (srv->conf->startup_cmd == NULL || hook_run(srv->hooks,
+	    "startup_cmd", srv->conf->startup_cmd, &env, HOOK_TIMEOUT,
+	    on_startup_done, srv) == -1)
+		sdnotify_send(srv->notify, "READY=1");
 
 	event_base_dispatch(base);
 

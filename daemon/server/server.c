@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -20,6 +21,7 @@
 #include "daemon/server/redirect.h"
 #include "daemon/server/refresh.h"
 #include "daemon/server/revoke.h"
+#include "daemon/server/sdnotify.h"
 #include "daemon/server/server.h"
 #include "daemon/server/timer.h"
 #include "daemon/server/tls.h"
@@ -146,6 +148,8 @@ server_new(struct event_base *base, struct pz_config *conf,
 	srv->base = base;
 	srv->conf = conf;
 	srv->http_port = srv->https_port = -1;
+	/* First, so that no hook inherits $NOTIFY_SOCKET. */
+	srv->notify = sdnotify_new();
 	if ((srv->conf_path = strdup(conf_path)) == NULL ||
 	    (srv->sock_path = strdup(sock_path)) == NULL ||
 	    (srv->hooks = hooks_new(base)) == NULL ||
@@ -184,11 +188,12 @@ fail:
 void
 server_shutdown(struct server *srv)
 {
+	sdnotify_send(srv->notify, "STOPPING=1");
 	event_base_loopexit(srv->base, NULL);
 }
 
-int
-server_reload(struct server *srv, struct pz_err *err)
+static int
+reload(struct server *srv, struct pz_err *err)
 {
 	struct pz_config *conf, *old_conf = srv->conf;
 	struct account **accts, **old = srv->accounts;
@@ -215,6 +220,23 @@ server_reload(struct server *srv, struct pz_err *err)
 	memory_trim();
 	log_info("configuration reloaded");
 	return 0;
+}
+
+int
+server_reload(struct server *srv, struct pz_err *err)
+{
+	struct timespec ts;
+	int rc;
+
+	/* systemd wants the reload's start on its monotonic clock. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sdnotify_send(srv->notify, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000 +
+	    (unsigned long long)ts.tv_nsec / 1000);
+	rc = reload(srv, err);
+	/* A failed reload keeps the configuration that was running. */
+	sdnotify_send(srv->notify, "READY=1");
+	return rc;
 }
 
 void
@@ -244,6 +266,7 @@ server_free(struct server *srv)
 		event_free(srv->ev_sigint);
 	if (srv->ev_touch != NULL)
 		event_free(srv->ev_touch);
+	sdnotify_free(srv->notify);
 	free(srv->https_pubkey);
 	free(srv->conf_path);
 	free(srv->sock_path);

@@ -20,6 +20,7 @@ struct http;
 struct pz_config;
 struct redirect;
 struct revocation;
+struct sdnotify;
 struct timers;
 
 struct server {
@@ -42,6 +43,7 @@ struct server {
 	int			 https_port;
 	char			*https_pubkey;	/* NULL when off */
 	struct revocation	*revocations;	/* remote revocations in flight */
+	struct sdnotify		*notify;	/* the service manager, or NULL */
 
 	struct event		*ev_sigterm;
 	struct event		*ev_sigint;

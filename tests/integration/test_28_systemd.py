@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
+"""The server under a service manager (systemd's Type=notify): what it
+says on $NOTIFY_SOCKET, and when; and the user unit that `make install`
+puts in place, checked with systemd-analyze."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import BIN, REPO, wait_until
+
+
+class Manager:
+    """A service manager's notification socket: a datagram socket at a
+    path or in the abstract namespace, recording what arrives."""
+
+    def __init__(self, pz, abstract=False):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        if abstract:
+            name = f"pizauth-test-{pz.id}"
+            self.sock.bind("\0" + name)
+            self.env = "@" + name
+        else:
+            path = str(pz.dir / "notify")
+            self.sock.bind(path)
+            self.env = path
+        self.sock.settimeout(0.1)
+        self.got = []
+
+    def messages(self):
+        while True:
+            try:
+                self.got.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                return self.got
+
+    def wait(self, n, timeout=10):
+        return wait_until(lambda: (lambda m: m if len(m) >= n else None)(
+            self.messages()), timeout, f"{n} notification(s)")
+
+    def close(self):
+        self.sock.close()
+
+
+class TestNotify:
+    # READY=1 once the control socket answers; RELOADING=1 then READY=1
+    # around a reload; STOPPING=1 on shutdown.  Abstract and path sockets.
+    @pytest.mark.parametrize("abstract", [False, True],
+                             ids=["path", "abstract"])
+    def test_28_01_ready_reload_stopping(self, pz, abstract):
+        m = Manager(pz, abstract)
+        try:
+            pz.write_config()
+            pz.start(env=pz.env(NOTIFY_SOCKET=m.env))
+            [ready] = m.wait(1)
+            assert ready == "READY=1", m.got
+            assert pz.run("status").rc == 0
+            assert pz.run("reload").rc == 0
+            got = m.wait(3)
+            lines = got[1].split("\n")
+            assert lines[0] == "RELOADING=1", got
+            assert lines[1].startswith("MONOTONIC_USEC="), got
+            now = time.clock_gettime(time.CLOCK_MONOTONIC) * 1e6
+            assert 0 <= now - int(lines[1].split("=")[1]) < 10e6, got
+            assert got[2] == "READY=1", got
+            # A failed reload keeps the old config: ready all the same.
+            pz.write_config("this is not a config")
+            assert pz.run("reload").rc == 1
+            got = m.wait(5)
+            assert got[3].startswith("RELOADING=1\n") and \
+                got[4] == "READY=1", got
+            assert pz.run("shutdown").rc == 0
+            pz.proc.wait(10)
+            assert m.wait(6)[5] == "STOPPING=1", m.got
+        finally:
+            m.close()
+
+    # With startup_cmd, READY=1 comes once it has finished (and restored
+    # what it restores), not before; hooks do not see $NOTIFY_SOCKET.
+    def test_28_02_ready_after_startup_cmd(self, pz):
+        m = Manager(pz)
+        gate = pz.dir / "gate"
+        seen = pz.dir / "startup.env"
+        cmd = pz.script("startup.sh",
+                        f'env > "{seen}"\n'
+                        f'while [ ! -e "{gate}" ]; do sleep 0.05; done\n')
+        try:
+            pz.write_config(startup_cmd=cmd)
+            pz.start(env=pz.env(NOTIFY_SOCKET=m.env))
+            # The socket answers while startup_cmd runs, but not ready yet.
+            assert pz.run("status").rc == 0
+            time.sleep(0.5)
+            assert m.messages() == [], m.got
+            gate.touch()
+            assert m.wait(1) == ["READY=1"]
+            env = seen.read_text()
+            assert "NOTIFY_SOCKET" not in env, env
+        finally:
+            m.close()
+
+    # Without $NOTIFY_SOCKET nothing is sent and nothing changes; a bad
+    # value is logged and ignored.
+    def test_28_03_bad_notify_socket(self, pz):
+        pz.write_config()
+        pz.start(env=pz.env(NOTIFY_SOCKET="not-a-socket"))
+        assert pz.run("status").rc == 0
+        assert "NOTIFY_SOCKET 'not-a-socket' is not a socket's name" in \
+            pz.log()
+        assert pz.run("reload").rc == 0
+
+
+def unit_text(bindir, docdir):
+    text = (REPO / "lib/systemd/user/pizauth.service.in").read_text()
+    return text.replace("@BINDIR@", str(bindir)).replace("@DOCDIR@",
+                                                          str(docdir))
+
+
+class TestUnit:
+    # The unit is 1.1.0's: Type=notify, ExecStart server -d, reload and
+    # shutdown through the client, wanted by default.target.
+    def test_28_04_unit_as_pizauth_ships_it(self):
+        text = unit_text("/usr/bin", "/usr/share/doc/pizauth")
+        for line in ("Type=notify", "ExecStart=/usr/bin/pizauth server -d",
+                     "ExecReload=/usr/bin/pizauth reload",
+                     "ExecStop=/usr/bin/pizauth shutdown",
+                     "WantedBy=default.target",
+                     "Documentation=man:pizauth(1) man:pizauth.conf(5)"):
+            assert line in text.splitlines(), line
+
+    # systemd-analyze verify finds nothing wrong with it.
+    def test_28_05_systemd_analyze_verify(self, tmp_path):
+        tool = shutil.which("systemd-analyze")
+        if tool is None:
+            pytest.skip("systemd-analyze is not installed")
+        unit = tmp_path / "pizauth.service"
+        unit.write_text(unit_text(BIN, REPO))
+        r = subprocess.run([tool, "verify", "--man=no", str(unit)],
+                           capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "SYSTEMD_LOG_LEVEL": "notice"})
+        assert r.returncode == 0, r.stderr
+        problems = [l for l in r.stderr.splitlines()
+                    if "pizauth.service" in l]
+        assert problems == [], r.stderr
+
+
+def test_28_06_unit_under_make_install(tmp_path):
+    """`make install` with USESYSTEMD=1 puts the unit, with its paths,
+    where 1.1.0 does; USESYSTEMD=0 leaves it out."""
+    for use, want in (("1", True), ("0", False)):
+        dest = tmp_path / f"dest{use}"
+        r = subprocess.run(["make", "-s", "install", f"DESTDIR={dest}",
+                            "PREFIX=/usr", f"USESYSTEMD={use}",
+                            f"BUILD={BIN.parent}"],
+                           cwd=REPO, capture_output=True, text=True,
+                           timeout=300)
+        assert r.returncode == 0, r.stderr
+        unit = dest / "usr/lib/systemd/user/pizauth.service"
+        assert unit.exists() == want, sorted(p.relative_to(dest) for p in
+                                             dest.rglob("*"))
+        if want:
+            text = unit.read_text()
+            assert "ExecStart=/usr/bin/pizauth server -d" in text, text
+            assert "@" not in text, text
