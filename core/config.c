@@ -225,16 +225,17 @@ check_uri(struct ctx *c, const struct pz_tok *t, const char *s)
 	struct pz_err why;
 	int rc = 0;
 
+	/* pizauth 1.1.0's words, in its order: a fragment, then the scheme. */
 	if (pz_uri_parse(s, &u, &why) == -1)
 		return error_at(c, t->start, "Invalid URI: %s", why.msg);
-	if (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0)
+	if (u.fragment != NULL)
 		rc = error_at(c, t->start,
-		    "Invalid URI: only http and https URIs are supported");
+		    "URI fragments ('#...') are not allowed");
+	else if (strcmp(u.scheme, "http") != 0 &&
+	    strcmp(u.scheme, "https") != 0)
+		rc = error_at(c, t->start, "not a valid HTTP or HTTPS URI");
 	else if (u.host == NULL || u.host[0] == '\0')
 		rc = error_at(c, t->start, "Invalid URI: empty host");
-	else if (u.fragment != NULL)
-		rc = error_at(c, t->start,
-		    "Invalid URI: URIs mustn't contain a fragment");
 	pz_uri_clear(&u);
 	return rc;
 }
@@ -366,8 +367,7 @@ take_fields(struct ctx *c, const struct pz_tok *key, struct pz_account *act,
 		for (i = 0; i < sizeof(reserved_fields) /
 		    sizeof(reserved_fields[0]); i++)
 			if (strcmp(ks, reserved_fields[i]) == 0) {
-				error_at(c, k->start, "Mustn't specify '%s' in "
-				    "'auth_uri_fields': pizauth sets it itself",
+				error_at(c, k->start, "'%s' is a reserved key",
 				    reserved_fields[i]);
 				goto fail;
 			}
@@ -754,8 +754,8 @@ check_listeners(struct ctx *c, const struct pz_config *conf,
 		return error_at(c, w[PZ_TK_HTTP_LISTEN].off >
 		    w[PZ_TK_HTTPS_LISTEN].off ? w[PZ_TK_HTTP_LISTEN].off :
 		    w[PZ_TK_HTTPS_LISTEN].off,
-		    "Mustn't set both 'http_listen' and 'https_listen' to "
-		    "none");
+		    "Cannot set both http_listen and https_listen to "
+		    "'none'");
 	for (i = 0; i < conf->naccounts; i++) {
 		aw = &aws[i];
 		/* The device flow never redirects: no listener needed. */
@@ -769,14 +769,14 @@ check_listeners(struct ctx *c, const struct pz_config *conf,
 		pz_uri_clear(&u);
 		if (https && conf->https_listen == NULL)
 			return error_at(c, aw->redirect_uri.set ?
-			    aw->redirect_uri.off : aw->off, "Account '%s' has "
-			    "an https redirect_uri but 'https_listen' is none",
-			    conf->accounts[i].name);
+			    aw->redirect_uri.off : aw->off, "Account %s has an "
+			    "'https' redirect but the HTTPS server is set to "
+			    "'none'", conf->accounts[i].name);
 		if (!https && conf->http_listen == NULL)
 			return error_at(c, aw->redirect_uri.set ?
-			    aw->redirect_uri.off : aw->off, "Account '%s' has "
-			    "an http redirect_uri but 'http_listen' is none",
-			    conf->accounts[i].name);
+			    aw->redirect_uri.off : aw->off, "Account %s has an "
+			    "'http' redirect but the HTTP server is set to "
+			    "'none'", conf->accounts[i].name);
 	}
 	return 0;
 }
