@@ -72,6 +72,7 @@ leave_pending(struct account *a)
 		    "fresh token");
 		a->browser = NULL;
 	}
+	timer_cancel(a->browser_timer);
 	pz_secret_free(a->state_param);
 	pz_secret_free(a->verifier);
 	pz_secret_free(a->device_code);
@@ -227,6 +228,7 @@ account_free(struct account *a)
 	account_clear(a, NULL);
 	account_set_error(a, NULL);
 	timer_free(a->refresh_timer);
+	timer_free(a->browser_timer);
 	timer_free(a->notify_timer);
 	timer_free(a->poll_timer);
 	free(a);

@@ -66,6 +66,7 @@ struct account {
 	char			*url;		/* authorisation URL */
 	int64_t			 last_notified;	/* boot ms, or CLOCK_UNSET */
 	struct evhttp_request	*browser;	/* waiting for the exchange */
+	struct timer		*browser_timer;	/* ...but not for long */
 
 	/* TOK_ACTIVE */
 	char			*access_token;

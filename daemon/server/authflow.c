@@ -151,20 +151,36 @@ fail:
 	return -1;
 }
 
+/* The browser has waited long enough: tell it the code is being
+ * processed (pizauth 1.1.0's page); the outcome reaches the user the other
+ * ways (show, status, error_notify_cmd). */
+static void
+on_browser_wait(void *arg)
+{
+	struct account *a = arg;
+	struct evhttp_request *browser = a->browser;
+
+	if (browser == NULL)
+		return;
+	a->browser = NULL;
+	redirect_reply(browser, 200, "OK", "pizauth processing "
+	    "authentication: you can safely close this page.");
+}
+
 static void
 on_exchange_done(const struct http_result *res, void *arg)
 {
 	struct account *a = arg;
 	struct evhttp_request *browser = a->browser;
 	struct pz_token_resp tr = PZ_TOKEN_RESP_INIT;
-	char msg[sizeof(tr.msg) + 128];
+	char msg[sizeof(tr.msg) + 256];
 	int64_t now = clock_now();
 
 	a->req = NULL;
 	a->browser = NULL;
 	if (res->status == 0)
-		snprintf(msg, sizeof(msg), "Failed to obtain token: %s",
-		    res->error);
+		snprintf(msg, sizeof(msg), "Authentication for %s failed: %s",
+		    account_name(a), res->error);
 	else if (pz_token_parse(res->status, res->retry_after, res->body,
 	    res->bodylen, &tr) == PZ_TOKEN_OK) {
 		log_info("account '%s': new token", account_name(a));
@@ -172,12 +188,15 @@ on_exchange_done(const struct http_result *res, void *arg)
 		    account_expiry(a, now, tr.expires_in), "token_new");
 		tr.access_token = tr.refresh_token = NULL;
 		pz_token_resp_clear(&tr);
-		redirect_reply(browser, 200, "OK",
-		    "pizauth successfully received authentication code");
+		if (browser != NULL)
+			redirect_reply(browser, 200, "OK",
+			    "pizauth successfully received authentication "
+			    "code");
 		return;
 	} else
-		snprintf(msg, sizeof(msg), "Failed to obtain token: %s%s",
-		    tr.msg, tr.outcome == PZ_TOKEN_CONFIG ?
+		snprintf(msg, sizeof(msg), "Authentication for %s failed: "
+		    "%s%s", account_name(a), tr.msg,
+		    tr.outcome == PZ_TOKEN_CONFIG ?
 		    account_failure_hint(tr.outcome) : "");
 	pz_token_resp_clear(&tr);
 	/* The code is spent either way: the next attempt needs a new URL. */
@@ -185,7 +204,8 @@ on_exchange_done(const struct http_result *res, void *arg)
 	account_set_error(a, msg);
 	notify_error(a->srv, account_name(a), msg);
 	wait_fail(a, msg);
-	redirect_reply(browser, 502, "Bad Gateway", msg);
+	if (browser != NULL)
+		redirect_reply(browser, 200, "OK", msg);
 }
 
 void
@@ -221,5 +241,8 @@ authflow_exchange(struct account *a, const char *code,
 	if (a->req == NULL) {
 		a->browser = NULL;
 		redirect_reply(browser, 500, "Internal Server Error", err.msg);
+		return;
 	}
+	account_timer_at(a, &a->browser_timer, on_browser_wait,
+	    clock_add_ms(clock_now(), AUTHFLOW_BROWSER_WAIT_MS));
 }

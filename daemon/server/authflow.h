@@ -9,13 +9,17 @@
 
 #include "core/err.h"
 
+#define AUTHFLOW_BROWSER_WAIT_MS	1000
+
 struct account;
 struct evhttp_request;
 
 /* EMPTY or PENDING -> PENDING with a fresh state, verifier and URL. */
 int	 authflow_start(struct account *a, struct pz_err *err);
 /* The browser brought code back for PENDING account a.  It is answered
- * once the token endpoint has. */
+ * with the outcome once the token endpoint has answered, or after
+ * AUTHFLOW_BROWSER_WAIT_MS, whichever comes first, that pizauth is
+ * processing it: a slow token endpoint never holds the browser's page. */
 void	 authflow_exchange(struct account *a, const char *code,
 	    struct evhttp_request *browser);
 /* The account's redirect_uri with its listener's port; caller frees. */

@@ -7,9 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include <curl/curl.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -26,6 +24,7 @@
 #include "daemon/server/notify.h"
 #include "daemon/server/redirect.h"
 #include "daemon/server/redirect_guard.h"
+#include "daemon/server/redirect_match.h"
 #include "daemon/server/server.h"
 #include "daemon/server/wait.h"
 
@@ -87,67 +86,29 @@ pending_by_state(struct server *srv, const char *state)
 	return found;
 }
 
-/* Does the request's Host header name the account's redirect_uri host
- * and this listener's port? */
-static int
-host_matches(const struct redirect *r, const struct account *a,
-    struct evhttp_request *req)
-{
-	const char *hosthdr = evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Host");
-	const char *colon;
-	char *want = NULL;
-	CURLU *u;
-	size_t hlen;
-	int ok = 0;
-
-	if (hosthdr == NULL || (u = curl_url()) == NULL)
-		return 0;
-	if (curl_url_set(u, CURLUPART_URL, a->conf->redirect_uri, 0) ==
-	    CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &want, 0) ==
-	    CURLUE_OK) {
-		colon = strrchr(hosthdr, ':');
-		if (colon != NULL && strchr(colon, ']') == NULL) {
-			hlen = (size_t)(colon - hosthdr);
-			ok = atoi(colon + 1) == r->port;
-		} else {
-			hlen = strlen(hosthdr);
-			ok = 0;	/* the listener's port is never implicit */
-		}
-		ok = ok && strlen(want) == hlen &&
-		    strncasecmp(want, hosthdr, hlen) == 0;
-	}
-	curl_free(want);
-	curl_url_cleanup(u);
-	return ok;
-}
-
-static int
-scheme_matches(const struct redirect *r, const struct account *a)
-{
-	const char *want = r->tls != NULL ? "https:" : "http:";
-
-	return strncasecmp(a->conf->redirect_uri, want, strlen(want)) == 0;
-}
-
+/*
+ * A browser coming back, answered as pizauth 1.1.0 answers: 400 for what
+ * is no GET with one valid Host; 404 without a state (favicon.ico) or
+ * away from the account's redirect URI; 200 "no pending token" for a
+ * state nobody waits for; 400 for the provider's error= and for a
+ * missing code; otherwise the code is exchanged, and the browser learns
+ * the outcome, or that it is being processed (authflow_exchange()).
+ */
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
 	struct redirect *r = arg;
 	struct evkeyvalq q;
-	const char *query, *code, *state, *error;
+	const char *query, *host, *code, *state, *error;
 	struct account *a;
 	char why[256], msg[512];
 
 	guard_request_complete(r->guard, req);
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		evhttp_send_error(req, HTTP_BADREQUEST, NULL);
-		return;
-	}
-	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	memset(&q, 0, sizeof(q));
 	TAILQ_INIT(&q);
-	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
+	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET ||
+	    (host = redirect_host(req)) == NULL ||
+	    (query != NULL && evhttp_parse_query_str(query, &q) == -1)) {
 		evhttp_clear_headers(&q);
 		evhttp_send_error(req, HTTP_BADREQUEST, NULL);
 		return;
@@ -155,8 +116,7 @@ on_request(struct evhttp_request *req, void *arg)
 	code = evhttp_find_header(&q, "code");
 	state = evhttp_find_header(&q, "state");
 	error = evhttp_find_header(&q, "error");
-	/* favicon.ico and friends: not worth a word. */
-	if (state == NULL || (code == NULL && error == NULL)) {
+	if (state == NULL) {
 		evhttp_clear_headers(&q);
 		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 		return;
@@ -167,25 +127,28 @@ on_request(struct evhttp_request *req, void *arg)
 		    "request state: request a fresh token");
 		return;
 	}
-	if (!scheme_matches(r, a) || !host_matches(r, a, req)) {
+	if (!redirect_matches(a, r->tls != NULL, host, req)) {
 		log_warnx("account '%s': redirect to a URI other than its "
 		    "redirect_uri refused", account_name(a));
 		evhttp_clear_headers(&q);
 		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 		return;
 	}
-	if (code == NULL) {
+	if (error != NULL) {
 		/* The provider sent the user back with an error (RFC 6749
 		 * 4.1.2.1), e.g. access_denied.  Anyone can send one: its
 		 * words reach terminals and hooks only made safe. */
 		pz_text_safe(error, strlen(error), why, sizeof(why));
-		snprintf(msg, sizeof(msg), "Authorisation failed: %s", why);
+		snprintf(msg, sizeof(msg), "Authentication for %s failed: %s",
+		    account_name(a), why);
 		account_clear(a, NULL);
 		account_set_error(a, msg);
 		notify_error(r->srv, account_name(a), msg);
 		wait_fail(a, msg);
-		redirect_reply(req, 200, "OK", msg);
-	} else
+		redirect_reply(req, 400, "Bad Request", msg);
+	} else if (code == NULL)
+		evhttp_send_error(req, HTTP_BADREQUEST, NULL);
+	else
 		authflow_exchange(a, code, req);
 	evhttp_clear_headers(&q);
 }

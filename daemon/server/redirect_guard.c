@@ -310,8 +310,8 @@ conns_allowed(void)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
 		return GUARD_MAX_CONNS;
-	n = rl.rlim_cur > GUARD_FD_RESERVE ? (rl.rlim_cur - GUARD_FD_RESERVE) / 4 :
-	    0;
+	n = rl.rlim_cur > GUARD_FD_RESERVE ?
+	    (rl.rlim_cur - GUARD_FD_RESERVE) / 4 : 0;
 	if (n < GUARD_MIN_CONNS)
 		return GUARD_MIN_CONNS;
 	return n > GUARD_MAX_CONNS ? GUARD_MAX_CONNS : (int)n;

@@ -187,6 +187,7 @@ class FakeProvider:
         self.device_uri_key = "verification_uri"  # Google: _url
         self.device_complete = True     # send verification_uri_complete
         self.device_delay = 0.0         # answer /device this much later
+        self.token_delay = 0.0          # and /token's real answers
         self.allow_violations = False   # a test that means to break rules
         # What happened.
         self.requests = []
@@ -680,7 +681,7 @@ class FakeProvider:
             body = self._grant(cid)
             if self.issue_refresh_token:
                 body["refresh_token"] = self._new_refresh_token(cid)
-            return Canned(200, body)
+            return Canned(200, body, delay=self.token_delay)
         if gt == "refresh_token":
             rt = form.get("refresh_token")
             if rt is None:
@@ -711,6 +712,6 @@ class FakeProvider:
             if self.rotate:
                 grant["current"] = False
                 body["refresh_token"] = self._new_refresh_token(cid)
-            return Canned(200, body)
+            return Canned(200, body, delay=self.token_delay)
         self._violation(req, f"grant_type '{gt}'")
         return Canned(400, {"error": "unsupported_grant_type"})
