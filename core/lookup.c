@@ -101,6 +101,15 @@ pz_lookup_details(const char *json, size_t len, struct pz_lookup_reply *out)
 	return set_kind(out, kind);
 }
 
+/* The length of s (len bytes) up to the first c. */
+static size_t
+strcspn_n(const char *s, size_t len, char c)
+{
+	const char *e = memchr(s, c, len);
+
+	return e != NULL ? (size_t)(e - s) : len;
+}
+
 enum pz_lookup_kind
 pz_lookup_parse(const char *reply, size_t len, struct pz_lookup_reply *out)
 {
@@ -133,6 +142,11 @@ pz_lookup_parse(const char *reply, size_t len, struct pz_lookup_reply *out)
 			set_kind(out, texts[i].kind);
 			out->text = m.body;
 			out->textlen = m.bodylen;
+			/* A pending: URL may be followed by a line for people
+			 * (why authorising again is no cure): not the URL. */
+			if (out->kind == PZ_LOOKUP_PENDING)
+				out->textlen = strcspn_n(m.body, m.bodylen,
+				    '\n');
 			return out->kind;
 		}
 	}

@@ -193,8 +193,9 @@ account_failure_hint(int outcome)
 	case PZ_TOKEN_REAUTH:
 		return " (the grant is no longer valid: authorise again)";
 	case PZ_TOKEN_CONFIG:
-		return " (check client_id, client_secret, scopes and the "
-		    "endpoints in the configuration)";
+		return " (fix client_id, client_secret, scopes or the "
+		    "endpoints in the configuration: authorising again would "
+		    "fail the same way)";
 	default:
 		return "";
 	}
@@ -205,6 +206,14 @@ account_set_error(struct account *a, const char *msg)
 {
 	free(a->last_error);
 	a->last_error = msg != NULL ? strdup(msg) : NULL;
+	a->error_is_config = 0;
+}
+
+void
+account_set_failure(struct account *a, const char *msg, int outcome)
+{
+	account_set_error(a, msg);
+	a->error_is_config = outcome == PZ_TOKEN_CONFIG;
 }
 
 int
@@ -216,7 +225,11 @@ account_awaits_code(const struct account *a)
 int
 account_token_valid(const struct account *a)
 {
-	return a->state == TOK_ACTIVE && clock_now() < a->expiry;
+	/* An expiry the provider did not give is ours, made up to time the
+	 * refresh: such a token serves until the refresh replaces it or
+	 * fails for good (or, with no refresh token, until it lapses). */
+	return a->state == TOK_ACTIVE &&
+	    (!a->expiry_known || clock_now() < a->expiry);
 }
 
 void

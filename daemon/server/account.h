@@ -89,6 +89,7 @@ struct account {
 	int64_t			 device_expiry;	/* boot ms */
 
 	char			*last_error;	/* for status; NULL if none */
+	int			 error_is_config; /* the config must change */
 	struct waiter		*waiters;	/* control clients waiting */
 	struct http_req		*req;		/* token request in flight */
 	/* Made on first use (account_timer_at()); NULL until then. */
@@ -131,6 +132,11 @@ int64_t		 account_expiry(const struct account *a, int64_t now,
 const char	*account_failure_hint(int outcome);
 /* Remember msg as the account's last error (NULL clears it). */
 void		 account_set_error(struct account *a, const char *msg);
+/* The same for a failed token request with that outcome: one that says
+ * the configuration is wrong is told with every new authorisation URL,
+ * since authorising again would fail the same way. */
+void		 account_set_failure(struct account *a, const char *msg,
+		    int outcome);
 /* The account's name. */
 const char	*account_name(const struct account *a);
 /* Arm *t, one of a's timers, to call cb(a) at when (boot ms), making it
@@ -139,7 +145,8 @@ void		 account_timer_at(struct account *a, struct timer **t,
 		    void (*cb)(void *), int64_t when);
 /* Is a waiting for the browser to bring back an authorisation code? */
 int		 account_awaits_code(const struct account *a);
-/* Is the access token still valid now? */
+/* Is the access token still valid now?  (One without a known expiry is
+ * until it is replaced or dropped.) */
 int		 account_token_valid(const struct account *a);
 /* Cancel a token request in flight, if any. */
 void		 account_cancel_request(struct account *a);

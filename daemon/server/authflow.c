@@ -201,7 +201,7 @@ on_exchange_done(const struct http_result *res, void *arg)
 	pz_token_resp_clear(&tr);
 	/* The code is spent either way: the next attempt needs a new URL. */
 	account_clear(a, NULL);
-	account_set_error(a, msg);
+	account_set_failure(a, msg, tr.outcome);
 	notify_error(a->srv, account_name(a), msg);
 	wait_fail(a, msg);
 	if (browser != NULL)

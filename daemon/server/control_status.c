@@ -71,6 +71,10 @@ status_line(const struct account *a, struct pz_buf *out)
 			    "yet attempted)");
 		break;
 	}
+	/* Authorising again would fail the same way: say why. */
+	if (a->state != TOK_ACTIVE && a->last_error != NULL &&
+	    a->error_is_config)
+		pz_buf_printf(out, ": %s", a->last_error);
 }
 
 static int

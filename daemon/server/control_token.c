@@ -117,6 +117,20 @@ url_and_account(struct server *srv, const struct pz_ctl_msg *m,
 	return named_account(srv, p, (size_t)(end - p), reply);
 }
 
+/*
+ * pending:URL, as pizauth's.  When the last attempt failed because the
+ * configuration is wrong, why follows on a line of its own: authorising
+ * again would fail the same way, and pizauth's client prints the line with
+ * the URL's.
+ */
+static void
+reply_pending(const struct account *a, int how, struct pz_buf *reply)
+{
+	pz_buf_printf(reply, "pending:%s", (how & CTL_WITH_URL) ? a->url : "");
+	if (a->last_error != NULL && a->error_is_config)
+		pz_buf_printf(reply, "\n%s", a->last_error);
+}
+
 /* Begin (or begin again) authorising a. */
 static enum token_answer
 start_auth(struct account *a, int how, struct pz_buf *reply)
@@ -134,8 +148,7 @@ start_auth(struct account *a, int how, struct pz_buf *reply)
 		reply_error(reply, "%s", err.msg);
 		return TA_ERROR;
 	}
-	pz_buf_printf(reply, "pending:%s",
-	    (how & CTL_WITH_URL) ? a->url : "");
+	reply_pending(a, how, reply);
 	return TA_PENDING;
 }
 
@@ -171,8 +184,7 @@ token_answer(struct account *a, int how, struct pz_buf *reply)
 			return TA_NEEDS_URL;
 		return start_auth(a, how, reply);
 	case TOK_PENDING:
-		pz_buf_printf(reply, "pending:%s",
-		    (how & CTL_WITH_URL) ? a->url : "");
+		reply_pending(a, how, reply);
 		return TA_PENDING;
 	case TOK_ACTIVE:
 		break;

@@ -24,12 +24,13 @@
 static const char device_grant[] =
     "urn:ietf:params:oauth:grant-type:device_code";
 
-/* The flow ended without a token: tell the user and every waiter. */
+/* The flow ended without a token (a token request with that outcome):
+ * tell the user and every waiter. */
 static void
-device_failed(struct account *a, const char *msg)
+device_failed(struct account *a, const char *msg, int outcome)
 {
 	account_clear(a, NULL);
-	account_set_error(a, msg);
+	account_set_failure(a, msg, outcome);
 	notify_error(a->srv, account_name(a), msg);
 	wait_fail(a, msg);
 }
@@ -52,18 +53,18 @@ on_device_auth(const struct http_result *res, void *arg)
 	if (res->status == 0) {
 		snprintf(err.msg, sizeof(err.msg),
 		    "Device authorisation request failed: %s", res->error);
-		device_failed(a, err.msg);
+		device_failed(a, err.msg, PZ_TOKEN_PERMANENT);
 		return;
 	}
 	if (pz_device_parse(res->status, res->body, res->bodylen, &dr,
 	    &err) == -1) {
-		device_failed(a, err.msg);
+		device_failed(a, err.msg, PZ_TOKEN_PERMANENT);
 		return;
 	}
 	if (asprintf(&url, "%s using code %s", dr.verification_uri,
 	    dr.user_code) == -1) {
 		pz_device_resp_clear(&dr);
-		device_failed(a, "Out of memory");
+		device_failed(a, "Out of memory", PZ_TOKEN_PERMANENT);
 		return;
 	}
 	log_info("account '%s': device code issued", account_name(a));
@@ -155,7 +156,7 @@ on_poll(const struct http_result *res, void *arg)
 		snprintf(msg, sizeof(msg), "Device authorisation failed: %s%s",
 		    tr.msg, tr.outcome == PZ_TOKEN_CONFIG ?
 		    account_failure_hint(tr.outcome) : "");
-		device_failed(a, msg);
+		device_failed(a, msg, tr.outcome);
 	}
 	pz_token_resp_clear(&tr);
 }
@@ -179,7 +180,7 @@ device_poll_fired(void *arg)
 		return;
 	if (clock_now() >= a->device_expiry) {
 		device_failed(a, "Device authorisation failed: the code "
-		    "expired before it was used");
+		    "expired before it was used", PZ_TOKEN_PERMANENT);
 		return;
 	}
 	if ((a->req = http_post_form(a->srv->http, c->token_uri, fields,

@@ -153,7 +153,7 @@ on_refresh_done(const struct http_result *res, void *arg)
 		snprintf(msg, sizeof(msg), "Refreshing failed: %s%s", tr.msg,
 		    account_failure_hint(tr.outcome));
 		account_clear(a, "token_invalidated");
-		account_set_error(a, msg);
+		account_set_failure(a, msg, tr.outcome);
 		notify_error(a->srv, account_name(a), msg);
 		wait_fail(a, msg);
 		break;
@@ -177,7 +177,9 @@ refresh_now(struct account *a)
 	if (a->state != TOK_ACTIVE || a->req != NULL || a->judging)
 		return;
 	if (a->refresh_token == NULL) {
-		if (account_token_valid(a))
+		/* Nothing to refresh with: the token lapses at its expiry,
+		 * given or made up. */
+		if (clock_now() < a->expiry)
 			refresh_schedule(a);
 		else
 			account_clear(a, "token_invalidated");
