@@ -36,14 +36,18 @@ PZ_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
 PZ_LDFLAGS += -fsanitize=address,undefined
 endif
 
-# pkg-config module -> the Debian package that provides it.
+# pkg-config module -> the Debian package that provides it: what building
+# pizauth and its adapters needs, then what the tests add.
 PC_PKGS    := jansson:libjansson-dev openssl:libssl-dev \
               libevent:libevent-dev libevent_openssl:libevent-dev \
-              libcurl:libcurl4-openssl-dev cmocka:libcmocka-dev \
+              libcurl:libcurl4-openssl-dev \
               libsasl2:libsasl2-dev libsecret-1:libsecret-1-dev
-# Tools the build and the tests run -> their Debian packages.
-TOOL_PKGS  := pkg-config:pkg-config mandoc:mandoc node:nodejs npm:npm \
-              curl:curl valgrind:valgrind git:git \
+TEST_PC_PKGS := cmocka:libcmocka-dev
+# Commands -> their Debian packages: what building and running the demo
+# (`make run`) needs, then what the tests run.
+RUN_TOOL_PKGS := cc:gcc pkg-config:pkg-config /usr/bin/python3:python3 \
+              curl:curl
+TOOL_PKGS  := mandoc:mandoc node:nodejs npm:npm valgrind:valgrind git:git \
               gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools \
               dbus-daemon:dbus gdbus:libglib2.0-bin \
               /usr/sbin/dovecot:dovecot-imapd \
@@ -53,9 +57,10 @@ TOOL_PKGS  := pkg-config:pkg-config mandoc:mandoc node:nodejs npm:npm \
 
 pc_name     = $(word 1,$(subst :, ,$(1)))
 deb_name    = $(word 2,$(subst :, ,$(1)))
-missing_pc  = $(sort $(foreach p,$(PC_PKGS),$(if $(shell pkg-config --exists \
+# The Debian packages of the list $(1) whose module / command is missing.
+missing_pc  = $(sort $(foreach p,$(1),$(if $(shell pkg-config --exists \
                 $(call pc_name,$(p)) 2>/dev/null && echo y),,$(call deb_name,$(p)))))
-missing_tool = $(sort $(foreach p,$(TOOL_PKGS),$(if $(shell command -v \
+missing_tool = $(sort $(foreach p,$(1),$(if $(shell command -v \
                 $(call pc_name,$(p)) 2>/dev/null),,$(call deb_name,$(p)))))
 
 # An interpreter with pytest: the first python3 on PATH may be a build
@@ -117,27 +122,35 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 MANPAGES   := $(wildcard docs/*.1 docs/*.5 docs/*.7)
 
-.PHONY: all check check-deps deps run install uninstall clean unit \
+.PHONY: all check check-deps deps deps-run run install uninstall clean unit \
         integration e2e lint-man valgrind fuzz bench
 
 all: check-deps $(PROGRAMS)
 
 # Fail before compiling anything when a -dev package is missing.
 check-deps:
-	@m="$(missing_pc)"; if [ -n "$$m" ]; then \
+	@m="$(call missing_pc,$(PC_PKGS))"; if [ -n "$$m" ]; then \
 	  echo "missing Debian packages: $$m" >&2; \
 	  echo "run 'make deps' to install them" >&2; exit 1; fi
 
-# Install what is missing (Debian); a no-op when nothing is.
-deps:
-	@m="$(strip $(missing_pc) $(missing_tool))"; \
+# Install what is missing (Debian); a no-op when nothing is.  deps-run is
+# what building and `make run` need, without the packages those merely
+# recommend; deps adds what the tests use.
+APT_INSTALL = SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $$SUDO apt-get install -y -qq
+
+deps-run:
+	@m="$(strip $(call missing_pc,$(PC_PKGS)) \
+	  $(call missing_tool,$(RUN_TOOL_PKGS)))"; \
+	if [ -n "$$m" ]; then echo "installing: $$m"; \
+	  $(APT_INSTALL) --no-install-recommends $$m; fi
+
+deps: deps-run
+	@m="$(strip $(call missing_pc,$(TEST_PC_PKGS)) \
+	  $(call missing_tool,$(TOOL_PKGS)))"; \
 	if [ -z "$(PYTHON)" ]; then m="$$m python3-pytest"; fi; \
-	if [ -n "$$m" ]; then \
-	  echo "installing: $$m"; \
-	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$m; \
-	fi
+	if [ -n "$$m" ]; then echo "installing: $$m"; $(APT_INSTALL) $$m; fi
 
 $(BUILD)/obj/core/%.o: core/%.c
 	@mkdir -p $(@D)
@@ -246,7 +259,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(ADAPTER_LIB) $(COR
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit lint-man valgrind
+	@$(MAKE) --no-print-directory unit lint-man valgrind fuzz-replay
 	@$(MAKE) --no-print-directory integration e2e
 
 unit: $(UNIT_BINS)
@@ -321,29 +334,74 @@ bench: $(PROGRAMS) $(BENCH_TOOLS)
 	  BENCH_OUT=$(abspath $(BUILD))/bench /usr/bin/python3 bench/bench.py
 	@BIN=$(abspath $(BUILD))/bin sh bench/show.sh
 
-# Coverage-guided fuzzing of the parsers (clang's libFuzzer), each for
-# FUZZ_SECONDS; not part of check.  Crashes are left in build/fuzz/.
+# Coverage-guided fuzzing (clang's libFuzzer) of the parsers and of the
+# whole daemon in process (fuzz_daemon, which links the daemon's modules),
+# each for FUZZ_SECONDS and seeded from tests/fuzz/corpus/<fuzzer>/; not
+# part of check.  What the fuzzers find stays in build/fuzz/ (new inputs in
+# <fuzzer>.corpus/, crashes as crash-*): tests/ is never written.
 FUZZ_SECONDS ?= 60
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
+DAEMON_LIB_SRC := $(filter-out daemon/server/main.c,$(DAEMON_SRC))
 fuzz:
 	@command -v clang >/dev/null && [ -n "$$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] || \
 	  { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang libclang-rt-14-dev; }
 	@mkdir -p build/fuzz
-	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	@for n in $(FUZZ_NAMES); do \
+	  case $$n in \
+	  fuzz_daemon) src="$(DAEMON_LIB_SRC)"; pc="$(DAEMON_PC)";; \
+	  *) src=; pc="$(CORE_PC)";; \
+	  esac; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	  clang -g -O1 -std=c11 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
-	    $(call pc_cflags,$(CORE_PC)) -o build/fuzz/$$n $$f $(CORE_SRC) \
-	    $(call pc_libs,$(CORE_PC)) || exit 1; \
+	  clang -g -O1 -std=c11 -D_GNU_SOURCE -DPZ_VERSION='"$(VERSION)"' -I. \
+	    -Wall -Wextra -Werror -Wno-unused-parameter \
+	    -fsanitize=fuzzer,address,undefined $$(pkg-config --cflags $$pc) \
+	    -o build/fuzz/$$n tests/fuzz/$$n.c $(CORE_SRC) $$src \
+	    $$(pkg-config --libs $$pc) || exit 1; \
 	  mkdir -p build/fuzz/$$n.corpus; \
+	  if [ -d tests/fuzz/corpus/$$n ]; then \
+	    cp tests/fuzz/corpus/$$n/* build/fuzz/$$n.corpus/ || exit 1; fi; \
 	  (cd build/fuzz && ./$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	    -dict=../../tests/fuzz/$$n.dict $$n.corpus) || exit 1; \
+	    -timeout=10 -close_fd_mask=2 -dict=../../tests/fuzz/$$n.dict \
+	    $$n.corpus) || exit 1; \
 	done
+
+# The committed corpora replayed through each fuzzer built with $(CC) and
+# the usual flags (sanitized under SANITIZE=1), tests/fuzz/replay.c as
+# main(): no clang, a few seconds; part of check.
+.PHONY: fuzz-replay
+REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz-replay/%,$(FUZZ_NAMES))
+REPLAY_OBJ := $(BUILD)/obj/tests/fuzz/replay.o
+
+$(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	@echo '  CC      $<'
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(DAEMON_PC)) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz-replay/fuzz_daemon: $(BUILD)/obj/tests/fuzz/fuzz_daemon.o \
+    $(REPLAY_OBJ) $(DAEMON_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ $< $(REPLAY_OBJ) \
+	  $(DAEMON_LIB) $(CORE_LIB) $(call pc_libs,$(DAEMON_PC))
+
+$(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(REPLAY_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ $< $(REPLAY_OBJ) \
+	  $(CORE_LIB) $(call pc_libs,$(CORE_PC))
+
+fuzz-replay: $(REPLAY_BINS)
+	@fail=0; for n in $(FUZZ_NAMES); do \
+	  [ -d tests/fuzz/corpus/$$n ] || continue; \
+	  $(BUILD)/fuzz-replay/$$n tests/fuzz/corpus/$$n || fail=1; \
+	done; exit $$fail
 
 # ---- running and installing ----------------------------------------------
 
 # The quick start: the user's config if there is one, else the bundled demo.
-run: deps
+run: deps-run
 	@$(MAKE) --no-print-directory all
 	@BIN=$(abspath $(BUILD))/bin sh examples/demo/run.sh
 
