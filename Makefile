@@ -53,7 +53,8 @@ TOOL_PKGS  := mandoc:mandoc node:nodejs npm:npm valgrind:valgrind git:git \
               /usr/sbin/dovecot:dovecot-imapd \
               /usr/lib/dovecot/submission:dovecot-submissiond \
               msmtp:msmtp mbsync:isync /usr/lib/cyrus/bin/imtest:cyrus-clients \
-              systemd-analyze:systemd
+              systemd-analyze:systemd zsh:zsh fish:fish \
+              /usr/share/bash-completion/bash_completion:bash-completion
 
 pc_name     = $(word 1,$(subst :, ,$(1)))
 deb_name    = $(word 2,$(subst :, ,$(1)))
@@ -416,6 +417,16 @@ install: all
 	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(SHAREDIR)/bash-completion/completions \
+	  $(DESTDIR)$(SHAREDIR)/zsh/site-functions \
+	  $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d
+	install -m 644 share/bash/pizauth share/bash/pizauth-passwordeval \
+	  share/bash/pizauth-keyring \
+	  $(DESTDIR)$(SHAREDIR)/bash-completion/completions/
+	install -m 644 share/zsh/_pizauth $(DESTDIR)$(SHAREDIR)/zsh/site-functions/
+	install -m 644 share/fish/pizauth.fish \
+	  share/fish/pizauth-passwordeval.fish share/fish/pizauth-keyring.fish \
+	  $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d/
 	install -d $(DESTDIR)$(EXAMPLESDIR)/pizauth
 	install -m 644 examples/pizauth.conf $(DESTDIR)$(EXAMPLESDIR)/pizauth/
 ifeq ($(USESYSTEMD),1)
@@ -434,6 +445,11 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard docs/*.7)))
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(EXAMPLESDIR)/pizauth
 	rm -f $(DESTDIR)$(LIBDIR)/systemd/user/pizauth.service
+	rm -f $(addprefix $(DESTDIR)$(SHAREDIR)/bash-completion/completions/,\
+	  pizauth pizauth-passwordeval pizauth-keyring)
+	rm -f $(DESTDIR)$(SHAREDIR)/zsh/site-functions/_pizauth
+	rm -f $(addprefix $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d/,\
+	  pizauth.fish pizauth-passwordeval.fish pizauth-keyring.fish)
 
 clean:
 	rm -rf build

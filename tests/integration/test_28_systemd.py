@@ -148,21 +148,51 @@ class TestUnit:
         assert problems == [], r.stderr
 
 
-def test_28_06_unit_under_make_install(tmp_path):
-    """`make install` with USESYSTEMD=1 puts the unit, with its paths,
-    where 1.1.0 does; USESYSTEMD=0 leaves it out."""
-    for use, want in (("1", True), ("0", False)):
+def test_28_06_make_install_layout(tmp_path):
+    """`make install` lays every file out where pizauth 1.1.0 puts its own
+    (unit, completions, example config, man pages) and ours beside them;
+    USESYSTEMD=0 leaves the unit out; `make uninstall` removes it all."""
+    sasl = subprocess.run(["pkg-config", "--variable=libdir", "libsasl2"],
+                          capture_output=True, text=True).stdout.strip()
+    want = {
+        "usr/bin/pizauth", "usr/bin/pizauthd",
+        "usr/bin/git-credential-pizauth", "usr/bin/pizauth-passwordeval",
+        "usr/bin/pizauth-keyring",
+        sasl.lstrip("/") + "/sasl2/libpizauth.so",
+        "usr/lib/systemd/user/pizauth.service",
+        "usr/share/bash-completion/completions/pizauth",
+        "usr/share/bash-completion/completions/pizauth-passwordeval",
+        "usr/share/bash-completion/completions/pizauth-keyring",
+        "usr/share/zsh/site-functions/_pizauth",
+        "usr/share/fish/vendor_completions.d/pizauth.fish",
+        "usr/share/fish/vendor_completions.d/pizauth-passwordeval.fish",
+        "usr/share/fish/vendor_completions.d/pizauth-keyring.fish",
+        "usr/share/examples/pizauth/pizauth.conf",
+        "usr/share/doc/pizauth/README.md",
+        "usr/share/man/man1/pizauth.1", "usr/share/man/man5/pizauth.conf.5",
+        "usr/share/man/man1/git-credential-pizauth.1",
+        "usr/share/man/man1/pizauth-passwordeval.1",
+        "usr/share/man/man1/pizauth-keyring.1",
+        "usr/share/man/man7/pizauth-sasl.7",
+    }
+    for use in ("1", "0"):
         dest = tmp_path / f"dest{use}"
-        r = subprocess.run(["make", "-s", "install", f"DESTDIR={dest}",
-                            "PREFIX=/usr", f"USESYSTEMD={use}",
-                            f"BUILD={BIN.parent}"],
-                           cwd=REPO, capture_output=True, text=True,
-                           timeout=300)
+        args = [f"DESTDIR={dest}", "PREFIX=/usr", f"USESYSTEMD={use}",
+                f"BUILD={BIN.parent}"]
+        r = subprocess.run(["make", "-s", "install", *args], cwd=REPO,
+                           capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
-        unit = dest / "usr/lib/systemd/user/pizauth.service"
-        assert unit.exists() == want, sorted(p.relative_to(dest) for p in
-                                             dest.rglob("*"))
-        if want:
-            text = unit.read_text()
+        got = {str(p.relative_to(dest)) for p in dest.rglob("*")
+               if p.is_file()}
+        expect = want if use == "1" else \
+            want - {"usr/lib/systemd/user/pizauth.service"}
+        assert got == expect, (sorted(got - expect), sorted(expect - got))
+        if use == "1":
+            text = (dest / "usr/lib/systemd/user/pizauth.service").read_text()
             assert "ExecStart=/usr/bin/pizauth server -d" in text, text
             assert "@" not in text, text
+        r = subprocess.run(["make", "-s", "uninstall", *args], cwd=REPO,
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        left = [p for p in dest.rglob("*") if p.is_file()]
+        assert left == [], left
