@@ -48,8 +48,10 @@ def events(ev):
 
 
 def assert_dropped(pz, ev, err):
-    """The token is gone: status, show, token_invalidated, error hook."""
-    wait_until(lambda: pz.status() == "acct: No access token\n", 5,
+    """The token is gone: status, show, token_invalidated, error hook.
+    (After a configuration-class refusal status also says why.)"""
+    wait_until(lambda: pz.status() == "acct: No access token\n" or
+               pz.status().startswith("acct: No access token: "), 5,
                "the token to be dropped")
     r = pz.run("show", "acct")
     assert r.rc == 1 and r.out == "" and URL_MSG in r.err, r
