@@ -21,8 +21,8 @@ string_member(json_t *o, const char *key)
 	const char *s = json_string_value(j);
 	size_t len = json_string_length(j);
 
-	if (s == NULL || len == 0 || memchr(s, '\0', len) != NULL ||
-	    !pz_text_is_safe(s, len))
+	/* jansson refuses \u0000 (no JSON_ALLOW_NUL): len is the string. */
+	if (s == NULL || len == 0 || !pz_text_is_safe(s, len))
 		return NULL;
 	return strdup(s);
 }

@@ -123,8 +123,8 @@ void		 account_activate(struct account *a, char *access_token,
 		    char *refresh_token, int keep_refresh, int64_t obtained,
 		    int64_t expiry, const char *event);
 /* When a token obtained at `now` that the provider says lasts expires_in
- * seconds expires; CLOCK_UNSET when it did not say (account_activate() then takes
- * the token to last refresh_at_least and refreshes it then). */
+ * seconds expires; CLOCK_UNSET when it did not say (account_activate()
+ * then refreshes it after refresh_at_least). */
 int64_t		 account_expiry(const struct account *a, int64_t now,
 		    int64_t expires_in);
 /* What a failed token request means for the user, after its message:
