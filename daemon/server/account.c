@@ -15,6 +15,7 @@
 #include "daemon/server/notify.h"
 #include "daemon/server/redirect.h"
 #include "daemon/server/refresh.h"
+#include "daemon/server/spread.h"
 #include "daemon/server/server.h"
 #include "daemon/server/timer.h"
 #include "daemon/server/wait.h"
@@ -173,6 +174,7 @@ account_activate(struct account *a, char *access_token, char *refresh_token,
 	a->expiry = a->expiry_known ? expiry : clock_after(obtained,
 	    pz_account_refresh_at_least(a->srv->conf, a->conf));
 	a->state = TOK_ACTIVE;
+	a->spread = spread_draw();
 	/* Refreshes of tokens that hardly live keep a growing distance. */
 	if (clock_after(obtained, REFRESH_SHORT_LIFE_S) > a->expiry) {
 		if (a->short_lived < 16)

@@ -79,6 +79,8 @@ struct account {
 	int64_t			 retry_at;	/* CLOCK_UNSET: on schedule */
 	unsigned		 short_lived;	/* tokens in a row that lived
 						   < REFRESH_SHORT_LIFE_S */
+	uint32_t		 spread;	/* this token's draw for
+						   spread_refresh() */
 	int			 judging;	/* transient_error_if_cmd runs */
 
 	/* TOK_PENDING through the device flow (RFC 8628) */

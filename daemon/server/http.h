@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT */
 /*
  * Outgoing HTTP(S) requests through the libcurl multi interface on the
- * daemon's event loop (curl's hiperfifo.c model): nothing blocks, any
- * number of requests run at once.  Only http and https, TLS verification
- * always on, no redirects, bounded time and response size.
+ * daemon's event loop (curl's hiperfifo.c model): nothing blocks.  Only
+ * http and https, TLS verification always on, no redirects, bounded time
+ * and response size.
+ *
+ * Requests to one origin (scheme, host, port) share a few connections:
+ * HTTP_HOST_CONNECTIONS at first, doubling every HTTP_GROW_MS while
+ * requests wait for one, up to HTTP_HOST_CONNECTIONS_MAX.  Waiting is
+ * ours, not curl's, so HTTP_TIMEOUT_S bounds only what the provider does
+ * (connecting, sending, answering) and an answer is never thrown away for
+ * time spent in the queue; a request that waits HTTP_QUEUE_TIMEOUT_S for
+ * a connection fails saying so.
  */
 #ifndef PZD_HTTP_H
 #define PZD_HTTP_H
@@ -18,11 +26,14 @@ struct http_req;
 
 /* Responses larger than this are cut off and reported as an error. */
 #define HTTP_MAX_RESPONSE	(1024 * 1024)
-/* Connections open at once, to one host and in all. */
-#define HTTP_MAX_HOST_CONNECTIONS	8
-#define HTTP_MAX_TOTAL_CONNECTIONS	32
+/* Requests in flight at once, to one origin and in all. */
+#define HTTP_HOST_CONNECTIONS		8
+#define HTTP_HOST_CONNECTIONS_MAX	64
+#define HTTP_TOTAL_CONNECTIONS_MAX	256
+#define HTTP_GROW_MS			500
 /* A token endpoint that takes longer than this is treated as down. */
 #define HTTP_TIMEOUT_S		30
+#define HTTP_QUEUE_TIMEOUT_S	30
 
 struct http_result {
 	long		 status;	/* 0 if no HTTP response came */
@@ -32,8 +43,9 @@ struct http_result {
 	const char	*error;		/* why no response came, or NULL */
 };
 
-/* Called once from the loop when the request ends; the result and its
- * strings live until the callback returns. */
+/* Called once from the loop when the request ends, never from within
+ * http_post_form(); the result and its strings live until the callback
+ * returns. */
 typedef void (*http_cb)(const struct http_result *res, void *arg);
 
 struct http	*http_new(struct event_base *base, struct pz_err *err);

@@ -12,6 +12,7 @@
 #include "daemon/server/notify.h"
 #include "daemon/server/refresh.h"
 #include "daemon/server/server.h"
+#include "daemon/server/spread.h"
 #include "daemon/server/timer.h"
 #include "daemon/server/wait.h"
 
@@ -65,6 +66,10 @@ refresh_schedule(struct account *a)
 		    pz_account_refresh_at_least(conf, a->conf));
 		if (atleast < when)
 			when = atleast;
+		/* Somewhat earlier, by an amount fixed for this token: see
+		 * spread.h. */
+		when = spread_refresh(a->obtained, when,
+		    pz_account_refresh_before_expiry(conf, a->conf), a->spread);
 	}
 	if (a->retry_at == CLOCK_UNSET && a->refresh_token != NULL &&
 	    when < earliest(a))
@@ -97,13 +102,12 @@ static void
 transient(struct account *a, const char *why, int64_t retry_after)
 {
 	struct server *srv = a->srv;
-	uint64_t wait = pz_account_refresh_retry(srv->conf, a->conf);
+	uint64_t wait = spread_retry_ms(pz_account_refresh_retry(srv->conf,
+	    a->conf), retry_after, spread_draw());
 
-	/* The provider may ask for more patience, never for less. */
-	if (retry_after > 0 && (uint64_t)retry_after > wait)
-		wait = (uint64_t)retry_after;
 	a->transient_fails++;
-	a->retry_at = clock_after(clock_now(), wait);
+	a->retry_at = clock_add_ms(clock_now(), wait > INT64_MAX ? INT64_MAX :
+	    (int64_t)wait);
 	account_set_error(a, why);
 	log_warnx("account '%s': transient refresh error (%u in a row): %s",
 	    account_name(a), a->transient_fails, why);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT */
 /*
  * Keeping ACTIVE tokens fresh: a refresh is due refresh_before_expiry
- * before the token expires and at least every refresh_at_least; after a
- * transient failure (network, 408, 429, 5xx) it is retried after
- * refresh_retry (or the provider's Retry-After, if longer) and the token is
- * kept; every TRANSIENT_JUDGE_EVERY consecutive transient failures
+ * before the token expires and at least every refresh_at_least, at a point
+ * up to a third of refresh_before_expiry earlier drawn for each token;
+ * after a transient failure (network, 408, 429, 5xx) it is retried after
+ * refresh_retry (or the provider's Retry-After, if longer) plus up to half
+ * of refresh_retry, and the token is kept (spread.h says why); every TRANSIENT_JUDGE_EVERY consecutive transient failures
  * transient_error_if_cmd decides whether they are really transient.  A
  * permanent failure drops the token.
  *
