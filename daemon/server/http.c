@@ -459,7 +459,7 @@ origin_of(struct http *h, const char *url, struct pz_err *err)
 	o->name = name;
 	key = name = NULL;
 	o->limit = HTTP_HOST_CONNECTIONS;
-	o->grown = CLOCK_MIN;
+	o->grown = clock_now();	/* none can wait longer than o exists */
 	o->next = h->origins;
 	h->origins = o;
 	goto out;

@@ -10,6 +10,12 @@ bytes that are not HTTP at all, or closing the connection without a word),
 forgetting every grant, or going away altogether so that connections are
 refused.
 
+For soak tests it can also fail every refresh the same way for a while
+(token_fault), counts the /token requests it is handling at once (the
+most seen, token_active_max), and attributes each refresh to the grant
+lineage it descends from (the authorisation that started the chain of
+rotated refresh tokens: one a pizauth account), see refreshes_by_lineage().
+
 It also serves the device authorization grant (RFC 8628): /device hands
 out a device code and a user code, and /token answers device-code polls
 with authorization_pending until the test approves the user code (or
@@ -126,6 +132,9 @@ class Request:
         self.status = None          # what we answered (None: closed)
         self.reply = None           # the JSON object we answered with
         self.note = ""              # why, if not a success
+        self.lineage = None         # grant lineage (/token with a grant)
+        self.sent = False           # the answer's bytes were all written
+        self.answered = None        # monotonic time they were (or None)
 
     def q(self, key):
         """The first query value for key, or None."""
@@ -150,6 +159,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     provider = None
     protocol_version = "HTTP/1.0"
     server_version = "FakeOAuth2/1"
+
+    def setup(self):
+        super().setup()
+        self.provider._live_handler(self)
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            self.provider._dead_handler(self)
 
     def log_message(self, fmt, *args):
         pass
@@ -188,6 +207,9 @@ class FakeProvider:
         self.device_complete = True     # send verification_uri_complete
         self.device_delay = 0.0         # answer /device this much later
         self.token_delay = 0.0          # and /token's real answers
+        # A Canned answer every refresh_token grant gets (not consumed)
+        # while it is set, e.g. a 503 with Retry-After or a garbage 200.
+        self.token_fault = None
         self.allow_violations = False   # a test that means to break rules
         # What happened.
         self.requests = []
@@ -199,6 +221,13 @@ class FakeProvider:
         self.forgotten = set()
         self.devices = []               # DeviceGrant, in issue order
         self.revoked = set()            # tokens revoked at /revoke
+        self.lineage_of = {}            # refresh token -> grant lineage
+        self._lineages = 0              # lineages started so far
+        # /token requests being handled (from arrival until their answer
+        # is written, delay included), and the most at once (see reset).
+        self.token_active = 0
+        self.token_active_max = 0
+        self._live = set()              # handlers of connections now open
         self.server = None
         self.port = None
         self._thread = None
@@ -217,12 +246,30 @@ class FakeProvider:
         self._thread.start()
 
     def go_down(self):
-        """Stop listening: connections to our port are refused."""
+        """Stop listening: connections to our port are refused.
+
+        Connections in progress fail too, as in a real outage: each is
+        shut down (the client sees it closed without an answer), and a
+        handler still waiting out a delay then writes nothing.  Such a
+        request is as if the provider never processed it: a refresh token
+        it rotated is current again (and the one it would have sent is
+        unknown), so that pizauth retrying with the token it holds is no
+        violation.  An answer already being written is let finish first.
+        """
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
             self._thread.join(5)
+        with self.cond:
+            live = list(self._live)
+        for h in live:
+            with h._pz_lock:
+                h._pz_cut = True
+                try:
+                    h.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     close = go_down
 
@@ -360,6 +407,29 @@ class FakeProvider:
                              f"{n} /token request(s) with grant_type "
                              f"{grant_type}")
 
+    def refreshes_by_lineage(self):
+        """{lineage: [Request, ...]}: each lineage's refresh_token-grant
+        requests in arrival order (r.time: arrival, monotonic; r.status:
+        the status answered, None if closed without an answer; r.answered:
+        when the answer was written, None if it was not; r.note)."""
+        out = {}
+        for r in self.refreshes():
+            out.setdefault(r.lineage, []).append(r)
+        return out
+
+    def lineage_history(self):
+        """{lineage: [(arrival time, status), ...]} of its refreshes."""
+        return {k: [(r.time, r.status) for r in v]
+                for k, v in self.refreshes_by_lineage().items()}
+
+    def reset_token_active_max(self):
+        """Start counting the most concurrent /token requests afresh (from
+        those being handled now); returns the most seen before."""
+        with self.cond:
+            was = self.token_active_max
+            self.token_active_max = self.token_active
+            return was
+
     def describe(self):
         """A summary for failure reports."""
         with self.cond:
@@ -392,8 +462,19 @@ class FakeProvider:
             except (UnicodeDecodeError, ValueError):
                 form = []
         req = Request(method, split.path, query, headers, body, form)
+        is_token = split.path.startswith("/token")
         with self.cond:
             self.requests.append(req)
+            if getattr(h, "_pz_cut", False):
+                # go_down() cut it while its body was being read.
+                req.note = "cut by go_down before it was read"
+                self.cond.notify_all()
+                return
+            if is_token:
+                req._counted = True
+                self.token_active += 1
+                self.token_active_max = max(self.token_active_max,
+                                            self.token_active)
             if split.path.startswith("/authorize"):
                 answer = self._authorize(req)
             elif split.path.startswith("/token"):
@@ -408,16 +489,79 @@ class FakeProvider:
             if isinstance(answer.body, dict):
                 req.reply = dict(answer.body)
             self.cond.notify_all()
-        self._send(h, answer)
+        try:
+            self._send(h, answer, req)
+        finally:
+            self._uncount(req)
 
-    def _send(self, h, answer):
+    def _uncount(self, req):
+        """A /token request no longer counts as being handled.  This is
+        done just before its answer is written (after any delay): the
+        client cannot have the answer, so cannot have started its next
+        request on the connection slot it frees, before the count drops;
+        counting until after the write would let that next request
+        overlap it and make the most seen one more than the client ever
+        had in flight."""
+        if req is not None and getattr(req, "_counted", False):
+            with self.cond:
+                if req._counted:
+                    req._counted = False
+                    self.token_active -= 1
+
+    def _live_handler(self, h):
+        """Note h as open (go_down() cuts it); see _Handler.setup."""
+        h._pz_cut = False
+        h._pz_lock = threading.Lock()
+        with self.cond:
+            self._live.add(h)
+
+    def _dead_handler(self, h):
+        with self.cond:
+            self._live.discard(h)
+
+    def _undo(self, req):
+        """The answer to req will never be sent: forget what it did."""
+        rot = getattr(req, "_rotation", None)
+        with self.cond:
+            req.note = (req.note + "; " if req.note else "") + \
+                "cut by go_down" + (", rotation undone" if rot else "")
+            req.status = None           # closed without an answer
+            if rot is not None:
+                grant, new_rt = rot
+                grant["current"] = True
+                self.refresh_tokens.pop(new_rt, None)
+            self.cond.notify_all()
+
+    def _send(self, h, answer, req=None):
         if answer.delay:
             time.sleep(answer.delay)
+        lock = getattr(h, "_pz_lock", None)
+        if lock is None:
+            self._uncount(req)
+            self._write(h, answer, req)
+            return
+        # go_down() waits for an answer being written, and a handler it
+        # cut writes nothing.
+        with lock:
+            self._uncount(req)
+            if h._pz_cut:
+                if req is not None:
+                    self._undo(req)
+                return
+            self._write(h, answer, req)
+
+    def _written(self, req):
+        if req is not None:
+            req.sent = True
+            req.answered = time.monotonic()
+
+    def _write(self, h, answer, req):
         if answer.raw is not None:
             h.close_connection = True
             try:
                 h.wfile.write(answer.raw)
                 h.wfile.flush()
+                self._written(req)
                 h.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
@@ -443,6 +587,8 @@ class FakeProvider:
             h.send_header("Content-Length", str(len(body)))
             h.end_headers()
             h.wfile.write(body)
+            h.wfile.flush()
+            self._written(req)
         except OSError:
             pass
 
@@ -625,18 +771,31 @@ class FakeProvider:
         # RFC 7009 2.2: 200 whether or not the token was valid.
         return Canned(200, b"")
 
-    def _new_refresh_token(self, cid):
+    def _new_refresh_token(self, cid, lineage=None):
+        """A refresh token: of a new grant lineage, or (rotation) of the
+        given one."""
+        if lineage is None:
+            self._lineages += 1
+            lineage = self._lineages
         rt = "RT-" + secrets.token_urlsafe(24)
         self.issued.append(rt)
-        self.refresh_tokens[rt] = {"client_id": cid, "current": True}
+        self.refresh_tokens[rt] = {"client_id": cid, "current": True,
+                                   "lineage": lineage}
+        self.lineage_of[rt] = lineage
         return rt
 
     def _token(self, req):
         form = dict(req.form)
+        if form.get("grant_type") == "refresh_token":
+            req.lineage = self.lineage_of.get(form.get("refresh_token"))
         canned = self._next_canned(self.token_queue, form.get("grant_type"))
         if canned is not None:
             req.note = f"canned {canned!r}"
             return canned
+        fault = self.token_fault
+        if fault is not None and form.get("grant_type") == "refresh_token":
+            req.note = f"fault {fault!r}"
+            return fault
         if req.method != "POST":
             self._violation(req, "token request must be a POST")
             return Canned(405, {"error": "invalid_request"})
@@ -681,6 +840,7 @@ class FakeProvider:
             body = self._grant(cid)
             if self.issue_refresh_token:
                 body["refresh_token"] = self._new_refresh_token(cid)
+                req.lineage = self.lineage_of[body["refresh_token"]]
             return Canned(200, body, delay=self.token_delay)
         if gt == "refresh_token":
             rt = form.get("refresh_token")
@@ -711,7 +871,9 @@ class FakeProvider:
             body = self._grant(cid)
             if self.rotate:
                 grant["current"] = False
-                body["refresh_token"] = self._new_refresh_token(cid)
+                body["refresh_token"] = self._new_refresh_token(
+                    cid, grant.get("lineage"))
+                req._rotation = (grant, body["refresh_token"])
             return Canned(200, body, delay=self.token_delay)
         self._violation(req, f"grant_type '{gt}'")
         return Canned(400, {"error": "unsupported_grant_type"})
