@@ -67,6 +67,11 @@ TIMEOUT_CLAIM = re.compile(
     r"Failed to resolve|Could not resolve|Resolving timed out|"
     r"Connection timed out|Operation timed out|timeout after|"
     r"Timeout was reached", re.I)
+# The same, less curl's report of a request that did go out and got no
+# answer in 30 s.
+TIMEOUT_CLAIM_QUEUED = re.compile(
+    r"Failed to resolve|Could not resolve|Resolving timed out|"
+    r"Connection timed out|timeout after|Timeout was reached", re.I)
 
 
 # ---- the daemon process -----------------------------------------------------
@@ -533,3 +538,44 @@ class TestSoak:
         print(f"\nsoak figures ({out}):\n{json.dumps(s.figures, indent=2)}")
         assert pz.alive()
         assert not s.problems, "\n".join(s.problems)
+
+
+class TestQueue:
+    def test_29_02_queue_wait_is_named_as_such(self, pz, provider):
+        """A provider that holds every request: 64 go out at once (the
+        ceiling) and time out after 30 s on the provider's time; twice as
+        many wait behind them, and those that wait 30 s for a connection
+        say so, not that DNS or connecting timed out."""
+        names = [f"q{i:03d}" for i in range(2 * CONN_CEILING + 6)]
+        pz.write_config(accounts={a: {} for a in names},
+                        refresh_retry="600s")
+        pz.start()
+        for a in names:
+            pz.authorise(a)
+        provider.token_delay = 40.0
+        provider.reset_token_active_max()
+        t0 = time.monotonic()
+        for a in names:
+            assert pz.run("refresh", a).rc == 0
+        # The ceiling, and no more, goes out (within 1.5 s: 8, 16, 32, 64).
+        wait_until(lambda: provider.token_active >= CONN_CEILING, 5,
+                   f"{CONN_CEILING} requests at the provider")
+        time.sleep(1)
+        assert provider.token_active_max == CONN_CEILING
+        waited = re.compile(r"account '(q\d+)': transient refresh error "
+                            r"\(1 in a row\): Waited (\d+) s for a "
+                            rf"connection to 127\.0\.0\.1:{provider.port}$",
+                            re.M)
+        got = wait_until(lambda: (lambda m: m if len(m) >= 6 else None)(
+            waited.findall(pz.log())), 45, "six 'Waited N s' errors")
+        assert time.monotonic() - t0 >= 30
+        assert all(int(secs) >= 30 for _, secs in got)
+        # Those that went out time out 30 s after they did, as curl says.
+        wait_until(lambda: len(re.findall(
+            r"Operation timed out after 3\d{4} milliseconds", pz.log()))
+            >= CONN_CEILING, 15, "the requests in flight to time out")
+        assert not TIMEOUT_CLAIM_QUEUED.search(pz.log())
+        # Every token is kept.
+        st = pz.run("status").out
+        for a, _ in got:
+            assert f"{a}: Active access token" in st
