@@ -110,6 +110,32 @@ strcspn_n(const char *s, size_t len, char c)
 	return e != NULL ? (size_t)(e - s) : len;
 }
 
+/*
+ * pending:URL, then "account=NAME" on a line of its own, then perhaps a
+ * line for people (why authorising again is no cure), neither of which
+ * is the URL.
+ */
+static enum pz_lookup_kind
+pending(const char *body, size_t len, struct pz_lookup_reply *out)
+{
+	static const char key[] = "account=";
+	const char *line;
+	size_t rest, n;
+
+	out->textlen = strcspn_n(body, len, '\n');
+	if (out->textlen == len)
+		return out->kind;
+	line = body + out->textlen + 1;
+	rest = len - out->textlen - 1;
+	n = strcspn_n(line, rest, '\n');
+	if (n > sizeof(key) - 1 && memcmp(line, key, sizeof(key) - 1) == 0 &&
+	    printable(line + sizeof(key) - 1, n - (sizeof(key) - 1)) &&
+	    (out->account = pz_strndup(line + sizeof(key) - 1,
+	    n - (sizeof(key) - 1))) == NULL)
+		return set_kind(out, PZ_LOOKUP_NOMEM);
+	return out->kind;
+}
+
 enum pz_lookup_kind
 pz_lookup_parse(const char *reply, size_t len, struct pz_lookup_reply *out)
 {
@@ -142,11 +168,8 @@ pz_lookup_parse(const char *reply, size_t len, struct pz_lookup_reply *out)
 			set_kind(out, texts[i].kind);
 			out->text = m.body;
 			out->textlen = m.bodylen;
-			/* A pending: URL may be followed by a line for people
-			 * (why authorising again is no cure): not the URL. */
 			if (out->kind == PZ_LOOKUP_PENDING)
-				out->textlen = strcspn_n(m.body, m.bodylen,
-				    '\n');
+				return pending(m.body, m.bodylen, out);
 			return out->kind;
 		}
 	}

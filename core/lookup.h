@@ -33,7 +33,8 @@ int	pz_lookup_request(const struct pz_lookup *q, struct pz_buf *req);
 
 enum pz_lookup_kind {
 	PZ_LOOKUP_TOKEN,	/* token (and with details account, expires) */
-	PZ_LOOKUP_PENDING,	/* text: the URL to visit, possibly empty */
+	PZ_LOOKUP_PENDING,	/* text: the URL to visit, possibly empty;
+				   account, if the daemon named it */
 	PZ_LOOKUP_NOMATCH,	/* text: no account is meant */
 	PZ_LOOKUP_AMBIGUOUS,	/* text: several accounts match */
 	PZ_LOOKUP_ERROR,	/* text: the daemon's message */
@@ -44,7 +45,8 @@ enum pz_lookup_kind {
 struct pz_lookup_reply {
 	enum pz_lookup_kind	 kind;
 	char			*token;		/* secret; a printable line */
-	char			*account;	/* details only */
+	char			*account;	/* details, and pending if the
+						   daemon names it */
 	long long		 expires;	/* details: Unix time, 0 unknown */
 	const char		*text;		/* points into the reply */
 	size_t			 textlen;

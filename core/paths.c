@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT */
 /* Locating the cache directory, the socket and the config file. */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <pwd.h>
@@ -69,14 +71,85 @@ pz_paths_cache_dir(struct pz_buf *out, int create, struct pz_err *err)
 	return 0;
 }
 
+/* $PIZAUTH_SOCKET if set: the path into out, 1; 0 if unset; -1 if bad. */
+static int
+socket_env(struct pz_buf *out, struct pz_err *err)
+{
+	struct sockaddr_un sun;
+	const char *env = getenv(PZ_SOCKET_ENV);
+	size_t len;
+
+	if (!nonempty(env))
+		return 0;
+	len = strlen(env);
+	if (env[0] != '/')
+		return pz_errf(err, PZ_SOCKET_ENV " must be an absolute path, "
+		    "not %s", env);
+	if (env[len - 1] == '/')
+		return pz_errf(err, PZ_SOCKET_ENV " names a directory, not a "
+		    "socket: %s", env);
+	if (len >= sizeof(sun.sun_path))
+		return pz_errf(err, PZ_SOCKET_ENV " is too long for a socket "
+		    "(%zu bytes, at most %zu): %s", len,
+		    sizeof(sun.sun_path) - 1, env);
+	if (pz_buf_puts(out, env) == -1)
+		return pz_errf(err, "Out of memory");
+	return 1;
+}
+
 int
 pz_paths_socket(struct pz_buf *out, int create, struct pz_err *err)
 {
+	int r;
+
+	if ((r = socket_env(out, err)) != 0)
+		return r == 1 ? 0 : -1;
 	if (pz_paths_cache_dir(out, create, err) == -1)
 		return -1;
 	if (pz_buf_puts(out, "/" PZ_SOCK_NAME) == -1)
 		return pz_errf(err, "Out of memory");
 	return 0;
+}
+
+/* The rules for the directory of a socket $PIZAUTH_SOCKET names. */
+static int
+socket_dir(const char *sock, struct pz_err *err)
+{
+	struct stat st;
+	char *dir, *slash;
+	int r = 0;
+
+	if ((dir = strdup(sock)) == NULL)
+		return pz_errf(err, "Out of memory");
+	slash = strrchr(dir, '/');
+	slash[slash == dir] = '\0';	/* "/x" lives in "/" */
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		r = pz_errf(err, "Can't create %s for " PZ_SOCKET_ENV ": %s",
+		    dir, strerror(errno));
+	else if (stat(dir, &st) == -1)
+		r = pz_errf(err, "Can't use %s for " PZ_SOCKET_ENV ": %s", dir,
+		    strerror(errno));
+	else if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		r = pz_errf(err, "%s is not a directory owned by you", dir);
+	else if ((st.st_mode & 022) != 0)
+		r = pz_errf(err, "%s is writable by others: make it writable "
+		    "by you alone (chmod go-w)", dir);
+	else if (lstat(sock, &st) == 0 && !S_ISSOCK(st.st_mode))
+		r = pz_errf(err, "%s exists and is not a socket", sock);
+	free(dir);
+	return r;
+}
+
+int
+pz_paths_server_socket(struct pz_buf *out, struct pz_err *err)
+{
+	int r;
+
+	if ((r = socket_env(out, err)) == 0)
+		return pz_paths_socket(out, 1, err);
+	if (r == -1)
+		return -1;
+	return socket_dir(pz_buf_str(out), err);
 }
 
 int

@@ -42,6 +42,8 @@ enum ctl_result	 control_dispatch(struct server *srv, struct ctl_conn *conn,
 /* How a token request wants its answer (flags). */
 #define CTL_WITH_URL	0x1	/* pending: replies carry the URL */
 #define CTL_DETAILS	0x2	/* a token comes as details:{json} */
+#define CTL_LOOKUP	0x4	/* an adapter's lookup: pending: names the
+				   account */
 
 /* What `showtoken` answers for a now (starting an authorisation or a
  * refresh if that is what it takes). */

@@ -118,7 +118,9 @@ url_and_account(struct server *srv, const struct pz_ctl_msg *m,
 }
 
 /*
- * pending:URL, as pizauth's.  When the last attempt failed because the
+ * pending:URL, as pizauth's.  An adapter's lookup gets "account=NAME" on
+ * the next line, so that what it logs (Postfix's log, say) names the
+ * account to authorise.  When the last attempt failed because the
  * configuration is wrong, why follows on a line of its own: authorising
  * again would fail the same way, and pizauth's client prints the line with
  * the URL's.
@@ -126,7 +128,11 @@ url_and_account(struct server *srv, const struct pz_ctl_msg *m,
 static void
 reply_pending(const struct account *a, int how, struct pz_buf *reply)
 {
+	const char *name = account_name(a);
+
 	pz_buf_printf(reply, "pending:%s", (how & CTL_WITH_URL) ? a->url : "");
+	if ((how & CTL_LOOKUP) && strchr(name, '\n') == NULL)
+		pz_buf_printf(reply, "\naccount=%s", name);
 	if (a->last_error != NULL && a->error_is_config)
 		pz_buf_printf(reply, "\n%s", a->last_error);
 }
@@ -307,7 +313,7 @@ lookup_request(struct server *srv, struct ctl_conn *conn,
 	    next_word(&p, end, &s, &slen) == -1 ||
 	    parse_secs(s, slen, &secs) == -1)
 		return reply_error(reply, "Malformed request");
-	how = url_flag(w, len) | (details ? CTL_DETAILS : 0);
+	how = url_flag(w, len) | CTL_LOOKUP | (details ? CTL_DETAILS : 0);
 	/* Unknown keys are ignored, so adapters may send more later. */
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)

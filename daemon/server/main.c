@@ -180,7 +180,7 @@ main(int argc, char **argv)
 	no_core_dumps();
 	raise_fd_limit();
 
-	if (pz_paths_socket(&sock, 1, &err) == -1)
+	if (pz_paths_server_socket(&sock, &err) == -1)
 		fatalx("%s", err.msg);
 	if (pz_ctl_alive(pz_buf_str(&sock))) {
 		fprintf(stderr, "pizauth authenticator already running\n");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT */
 /* Asking the daemon for the token of the account serving a user and host. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/ctl_client.h"
@@ -35,8 +36,15 @@ pzsasl_token_reply(const char *reply, size_t len, char **token,
 		src = PZSASL_TOKEN;
 		break;
 	case PZ_LOOKUP_PENDING:
-		pz_errf(err, "pizauth: Access token unavailable until "
-		    "authorised with URL %.*s", (int)r.textlen, r.text);
+		/* Postfix's log shows this, and a mail server may serve many
+		 * accounts: say which one to authorise. */
+		if (r.account != NULL)
+			pz_errf(err, "pizauth: account '%s': Access token "
+			    "unavailable until authorised with URL %.*s",
+			    r.account, (int)r.textlen, r.text);
+		else
+			pz_errf(err, "pizauth: Access token unavailable until "
+			    "authorised with URL %.*s", (int)r.textlen, r.text);
 		src = PZSASL_NOT_YET;
 		break;
 	case PZ_LOOKUP_NOMATCH:
@@ -75,6 +83,7 @@ pzsasl_token_get(const struct pzsasl_query *q, char **token,
 	struct pz_buf req = PZ_BUF_INIT, reply = PZ_BUF_INIT,
 	    sock = PZ_BUF_INIT;
 	enum pzsasl_source src;
+	const char *pinned = getenv(PZ_SOCKET_ENV);
 	int r;
 
 	*token = NULL;
@@ -84,14 +93,21 @@ pzsasl_token_get(const struct pzsasl_query *q, char **token,
 		    q->user != NULL ? q->user : "");
 		return PZSASL_FALLBACK;
 	}
-	/* As `pizauth show`: make sure the directory is ours (created 0700
+	/*
+	 * As `pizauth show`: make sure the directory is ours (created 0700
 	 * if missing), so that nobody else's socket can answer.  If it is
-	 * not, there is no daemon of ours to ask. */
+	 * not, there is no daemon of ours to ask.  A socket named by
+	 * $PIZAUTH_SOCKET (a system service's) means the application is
+	 * set up for pizauth: no answer there is a failure that says so,
+	 * where Postfix logs it and defers the mail, not a silent fallback.
+	 */
+	if (pinned != NULL && *pinned == '\0')
+		pinned = NULL;
 	if (pz_paths_socket(&sock, 1, err) == -1) {
 		pz_buf_clear(&req);
 		pz_buf_clear(&sock);
 		prefix(err);
-		return PZSASL_FALLBACK;
+		return pinned != NULL ? PZSASL_FAILED : PZSASL_FALLBACK;
 	}
 	r = pz_ctl_call(pz_buf_str(&sock), req.data, req.len, &reply,
 	    PZSASL_TIMEOUT_MS, 0, err);
@@ -102,6 +118,12 @@ pzsasl_token_get(const struct pzsasl_query *q, char **token,
 		break;
 	case PZ_CTL_ABSENT:
 		pz_buf_clear(&reply);
+		if (pinned != NULL) {
+			pz_errf(err, "pizauth: %s (no server at %s, from "
+			    PZ_SOCKET_ENV "): start the pizauth server",
+			    PZ_CTL_NOT_RUNNING, pinned);
+			return PZSASL_FAILED;
+		}
 		pz_errf(err, "pizauth: %s", PZ_CTL_NOT_RUNNING);
 		return PZSASL_FALLBACK;
 	case PZ_CTL_TIMEOUT:

@@ -162,7 +162,8 @@ class TestMatch:
             "a failed match started an authorisation"
 
     # The answer is showtoken's: pending:URL (or pending: withouturl)
-    # for an account without a token, which starts its authorisation.
+    # for an account without a token, which starts its authorisation,
+    # and then the account's name, so that an adapter can say which.
     def test_24_09_pending_answers(self, pz, provider):
         pz.write_config(accounts={"a": {"users": ["u@example.com"]},
                                   "b": {}})
@@ -170,9 +171,12 @@ class TestMatch:
         reply = match(pz, user="u@example.com")
         assert reply.startswith("pending:" + provider.url("/authorize") +
                                 "?"), reply
-        assert reply == "pending:" + pz.pending_url("a")
+        assert reply == "pending:" + pz.pending_url("a") + "\naccount=a"
         assert match(pz, user="u@example.com", url="withouturl") == \
-            "pending:"
+            "pending:\naccount=a"
+        # showtoken itself answers as pizauth 1.1.0 does.
+        assert pz.ctl(b"showtoken:withurl a").decode() == \
+            "pending:" + pz.pending_url("a")
         assert pz.status().splitlines() == [
             "a: Access token pending authentication", "b: No access token"]
 

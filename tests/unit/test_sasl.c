@@ -363,6 +363,93 @@ test_sasl_unauthorised_account_fails_with_url(void **state)
 }
 
 static void
+test_sasl_unauthorised_account_is_named(void **state)
+{
+	const char *out;
+	unsigned outlen;
+	struct fake_daemon d;
+	void *ctx;
+
+	fake_reset("u@example.com", NULL, "password");
+	fake_daemon_start(&d, ASK_U, "pending:https://p.example/a\n"
+	    "account=relay\nfix client_id");
+	ctx = mech_new(0);
+	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen),
+	    SASL_TRYAGAIN);
+	assert_string_equal(fake.error, "pizauth: account 'relay': Access "
+	    "token unavailable until authorised with URL https://p.example/a");
+	pzsasl_mech_dispose(ctx, &utils);
+	fake_daemon_stop(&d);
+	fake_done();
+}
+
+/* $PIZAUTH_SOCKET names the socket (Postfix's smtp(8) in its chroot): it
+ * is asked there, whatever $XDG_RUNTIME_DIR says. */
+static void
+test_sasl_pizauth_socket_is_honoured(void **state)
+{
+	static const char want[] = "user=u@example.com\001auth=Bearer "
+	    "T0K\001\001";
+	const char *out;
+	unsigned outlen;
+	struct fake_daemon d;
+	void *ctx;
+
+	fake_reset("u@example.com", NULL, "PW");
+	fake_daemon_start(&d, ASK_U, "details:{\"account\":\"w\","
+	    "\"access_token\":\"T0K\"}");
+	assert_int_equal(setenv("PIZAUTH_SOCKET", d.sock, 1), 0);
+	assert_int_equal(setenv("XDG_RUNTIME_DIR", "/nonexistent", 1), 0);
+	ctx = mech_new(0);
+	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen),
+	    SASL_CONTINUE);
+	assert_int_equal(outlen, sizeof(want) - 1);
+	assert_memory_equal(out, want, outlen);
+	assert_int_equal(fake.pass_asked, 0);
+	pzsasl_mech_dispose(ctx, &utils);
+	unsetenv("PIZAUTH_SOCKET");
+	fake_daemon_stop(&d);
+	fake_done();
+}
+
+/* Nothing at $PIZAUTH_SOCKET: the application was set up for pizauth, so
+ * this fails (Postfix defers the mail) with a message its log shows, not
+ * a note it hides before trying the password. */
+static void
+test_sasl_pizauth_socket_without_server_fails_visibly(void **state)
+{
+	const char *out;
+	unsigned outlen;
+	struct fake_daemon d;
+	char path[sizeof(d.sock) + 8], want[512];
+	void *ctx;
+
+	fake_reset("u@example.com", NULL, "PW-T0K");
+	fake_daemon_start(&d, NULL, NULL);
+	snprintf(path, sizeof(path), "%s.none", d.sock);
+	assert_int_equal(setenv("PIZAUTH_SOCKET", path, 1), 0);
+	ctx = mech_new(0);
+	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen), SASL_FAIL);
+	snprintf(want, sizeof(want), "pizauth: pizauth authenticator not "
+	    "running or not responding (no server at %s, from PIZAUTH_SOCKET): "
+	    "start the pizauth server", path);
+	assert_string_equal(fake.error, want);
+	assert_int_equal(fake.pass_asked, 0);
+	/* A relative path is refused, also as a failure. */
+	pzsasl_mech_dispose(ctx, &utils);
+	assert_int_equal(setenv("PIZAUTH_SOCKET", "run/pizauth.sock", 1), 0);
+	ctx = mech_new(0);
+	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen), SASL_FAIL);
+	assert_string_equal(fake.error, "pizauth: PIZAUTH_SOCKET must be an "
+	    "absolute path, not run/pizauth.sock");
+	assert_int_equal(fake.pass_asked, 0);
+	pzsasl_mech_dispose(ctx, &utils);
+	unsetenv("PIZAUTH_SOCKET");
+	fake_daemon_stop(&d);
+	fake_done();
+}
+
+static void
 test_sasl_several_accounts_fail_without_guessing(void **state)
 {
 	const char *out;
@@ -637,6 +724,10 @@ main(void)
 		cmocka_unit_test(test_sasl_oauthbearer_sends_authzid_host_and_port),
 		cmocka_unit_test(test_sasl_server_error_challenge_answered_then_fails),
 		cmocka_unit_test(test_sasl_unauthorised_account_fails_with_url),
+		cmocka_unit_test(test_sasl_unauthorised_account_is_named),
+		cmocka_unit_test(test_sasl_pizauth_socket_is_honoured),
+		cmocka_unit_test(
+		    test_sasl_pizauth_socket_without_server_fails_visibly),
 		cmocka_unit_test(test_sasl_several_accounts_fail_without_guessing),
 		cmocka_unit_test(test_sasl_no_daemon_uses_password_callback),
 		cmocka_unit_test(test_sasl_silent_daemon_fails_after_bound),
