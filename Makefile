@@ -8,6 +8,8 @@ LIBDIR     ?= $(PREFIX)/lib
 SHAREDIR   ?= $(PREFIX)/share
 MANDIR     ?= $(SHAREDIR)/man
 DOCDIR     ?= $(SHAREDIR)/doc/pizauth
+# Where a system service's configuration goes: /etc for /usr.
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 EXAMPLESDIR ?= $(SHAREDIR)/examples
 DESTDIR    ?=
 # The systemd user unit is installed where systemd runs (USESYSTEMD=1
@@ -54,7 +56,8 @@ TOOL_PKGS  := mandoc:mandoc node:nodejs npm:npm valgrind:valgrind git:git \
               /usr/lib/dovecot/submission:dovecot-submissiond \
               msmtp:msmtp mbsync:isync /usr/lib/cyrus/bin/imtest:cyrus-clients \
               systemd-analyze:systemd zsh:zsh fish:fish \
-              /usr/share/bash-completion/bash_completion:bash-completion
+              /usr/share/bash-completion/bash_completion:bash-completion \
+              /usr/sbin/postfix:postfix
 
 pc_name     = $(word 1,$(subst :, ,$(1)))
 deb_name    = $(word 2,$(subst :, ,$(1)))
@@ -138,8 +141,8 @@ check-deps:
 # what building and `make run` need, without the packages those merely
 # recommend; deps adds what the tests use.
 APT_INSTALL = SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	  $$SUDO apt-get install -y -qq
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 deps-run:
 	@m="$(strip $(call missing_pc,$(PC_PKGS)) \
@@ -147,11 +150,21 @@ deps-run:
 	if [ -n "$$m" ]; then echo "installing: $$m"; \
 	  $(APT_INSTALL) --no-install-recommends $$m; fi
 
+# Postfix (the e2e tests run private instances of it) is installed with
+# debconf's "No configuration": no /etc/postfix/main.cf, so the package
+# starts no system instance and nothing listens on port 25.  It is the MTA
+# that cyrus-clients (through cyrus-common) wants, so, installed in the same
+# transaction, no other MTA comes in (an installed one, e.g. exim4, goes).
 deps: deps-run
 	@m="$(strip $(call missing_pc,$(TEST_PC_PKGS)) \
 	  $(call missing_tool,$(TOOL_PKGS)))"; \
 	if [ -z "$(PYTHON)" ]; then m="$$m python3-pytest"; fi; \
-	if [ -n "$$m" ]; then echo "installing: $$m"; $(APT_INSTALL) $$m; fi
+	if [ -n "$$m" ]; then echo "installing: $$m"; \
+	  case " $$m " in *" postfix "*) \
+	    S=; [ "$$(id -u)" = 0 ] || S=sudo; \
+	    echo "postfix postfix/main_mailer_type select No configuration" | \
+	      $$S debconf-set-selections || exit 1;; esac; \
+	  $(APT_INSTALL) $$m; fi
 
 $(BUILD)/obj/core/%.o: core/%.c
 	@mkdir -p $(@D)
@@ -435,6 +448,12 @@ ifeq ($(USESYSTEMD),1)
 	  lib/systemd/user/pizauth.service.in \
 	  > $(DESTDIR)$(LIBDIR)/systemd/user/pizauth.service
 	chmod 644 $(DESTDIR)$(LIBDIR)/systemd/user/pizauth.service
+	install -d $(DESTDIR)$(LIBDIR)/systemd/system
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+	  -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	  lib/systemd/system/pizauth-postfix.service.in \
+	  > $(DESTDIR)$(LIBDIR)/systemd/system/pizauth-postfix.service
+	chmod 644 $(DESTDIR)$(LIBDIR)/systemd/system/pizauth-postfix.service
 endif
 
 uninstall:
@@ -445,6 +464,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard docs/*.7)))
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(EXAMPLESDIR)/pizauth
 	rm -f $(DESTDIR)$(LIBDIR)/systemd/user/pizauth.service
+	rm -f $(DESTDIR)$(LIBDIR)/systemd/system/pizauth-postfix.service
 	rm -f $(addprefix $(DESTDIR)$(SHAREDIR)/bash-completion/completions/,\
 	  pizauth pizauth-passwordeval pizauth-keyring)
 	rm -f $(DESTDIR)$(SHAREDIR)/zsh/site-functions/_pizauth

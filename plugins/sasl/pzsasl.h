@@ -45,6 +45,10 @@ int	pzsasl_token_request(const struct pzsasl_query *q, struct pz_buf *req);
  * pz_secret_free), otherwise err says why. */
 enum pzsasl_source pzsasl_token_reply(const char *reply, size_t len,
 	    char **token, struct pz_err *err);
+/* Does $PIZAUTH_SOCKET name the socket?  Then the application was set up
+ * for pizauth (a system service's), and what goes wrong is said where it
+ * shows. */
+int	pzsasl_socket_pinned(void);
 /* Ask the daemon (at most PZSASL_TIMEOUT_MS) and classify its answer. */
 enum pzsasl_source pzsasl_token_get(const struct pzsasl_query *q,
 	    char **token, struct pz_err *err);

@@ -297,8 +297,10 @@ step_start(struct pzsasl_ctx *ctx, sasl_client_params_t *params,
 			break;
 		case PZSASL_FALLBACK:
 			/* Not ours: as with a PassCmd, the application's
-			 * password is the token. */
-			utils->log(utils->conn, SASL_LOG_NOTE, "%s; using the "
+			 * password is the token.  Postfix hides notes: with
+			 * its socket named, a mismatch must show. */
+			utils->log(utils->conn, pzsasl_socket_pinned() ?
+			    SASL_LOG_WARN : SASL_LOG_NOTE, "%s; using the "
 			    "application's password as the token", err.msg);
 			ctx->use_password = 1;
 			break;

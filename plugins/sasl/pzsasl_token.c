@@ -76,6 +76,14 @@ prefix(struct pz_err *err)
 	err->msg[sizeof(err->msg) - 1] = '\0';
 }
 
+int
+pzsasl_socket_pinned(void)
+{
+	const char *env = getenv(PZ_SOCKET_ENV);
+
+	return env != NULL && *env != '\0';
+}
+
 enum pzsasl_source
 pzsasl_token_get(const struct pzsasl_query *q, char **token,
     struct pz_err *err)
@@ -83,7 +91,8 @@ pzsasl_token_get(const struct pzsasl_query *q, char **token,
 	struct pz_buf req = PZ_BUF_INIT, reply = PZ_BUF_INIT,
 	    sock = PZ_BUF_INIT;
 	enum pzsasl_source src;
-	const char *pinned = getenv(PZ_SOCKET_ENV);
+	const char *pinned = pzsasl_socket_pinned() ? getenv(PZ_SOCKET_ENV) :
+	    NULL;
 	int r;
 
 	*token = NULL;
@@ -101,8 +110,6 @@ pzsasl_token_get(const struct pzsasl_query *q, char **token,
 	 * set up for pizauth: no answer there is a failure that says so,
 	 * where Postfix logs it and defers the mail, not a silent fallback.
 	 */
-	if (pinned != NULL && *pinned == '\0')
-		pinned = NULL;
 	if (pz_paths_socket(&sock, 1, err) == -1) {
 		pz_buf_clear(&req);
 		pz_buf_clear(&sock);

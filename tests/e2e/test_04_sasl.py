@@ -183,8 +183,8 @@ def test_04_05_no_token_fails_with_url(daemon, dovecot, tmp_path):
     r, took = mbsync(daemon, dovecot, tmp_path)
     assert took < QUICK, f"mbsync took {took:.1f} s"
     assert r.returncode == 1, f"mbsync: exit {r.returncode}: {r.stderr}"
-    m = re.search(r"pizauth: Access token unavailable until authorised with URL (\S+)",
-                  r.stderr)
+    m = re.search(r"pizauth: account 'e2e': Access token unavailable until "
+                  r"authorised with URL (\S+)", r.stderr)
     assert m, r.stderr
     assert m.group(1) == daemon.pending_url()
 

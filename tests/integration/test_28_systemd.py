@@ -114,10 +114,11 @@ class TestNotify:
         assert pz.run("reload").rc == 0
 
 
-def unit_text(bindir, docdir):
-    text = (REPO / "lib/systemd/user/pizauth.service.in").read_text()
-    return text.replace("@BINDIR@", str(bindir)).replace("@DOCDIR@",
-                                                          str(docdir))
+def unit_text(bindir, docdir, unit="user/pizauth.service",
+              sysconfdir="/etc"):
+    text = (REPO / "lib/systemd" / (unit + ".in")).read_text()
+    return text.replace("@BINDIR@", str(bindir)).replace(
+        "@DOCDIR@", str(docdir)).replace("@SYSCONFDIR@", str(sysconfdir))
 
 
 class TestUnit:
@@ -132,20 +133,41 @@ class TestUnit:
                      "Documentation=man:pizauth(1) man:pizauth.conf(5)"):
             assert line in text.splitlines(), line
 
-    # systemd-analyze verify finds nothing wrong with it.
-    def test_28_05_systemd_analyze_verify(self, tmp_path):
+    # systemd-analyze verify finds nothing wrong with either unit.
+    @pytest.mark.parametrize("name", ["user/pizauth.service",
+                                      "system/pizauth-postfix.service"])
+    def test_28_05_systemd_analyze_verify(self, tmp_path, name):
         tool = shutil.which("systemd-analyze")
         if tool is None:
             pytest.skip("systemd-analyze is not installed")
-        unit = tmp_path / "pizauth.service"
-        unit.write_text(unit_text(BIN, REPO))
+        unit = tmp_path / Path(name).name
+        unit.write_text(unit_text(BIN, REPO, name))
         r = subprocess.run([tool, "verify", "--man=no", str(unit)],
                            capture_output=True, text=True, timeout=60,
                            env={**os.environ, "SYSTEMD_LOG_LEVEL": "notice"})
         assert r.returncode == 0, r.stderr
         problems = [l for l in r.stderr.splitlines()
-                    if "pizauth.service" in l]
+                    if unit.name in l]
         assert problems == [], r.stderr
+
+    # The system unit for Postfix: the server runs as postfix with its
+    # socket under the queue directory, made first as root, and its
+    # configuration under /etc.
+    def test_28_07_postfix_unit(self):
+        lines = unit_text("/usr/bin", "/usr/share/doc/pizauth",
+                          "system/pizauth-postfix.service").splitlines()
+        for line in ("Type=notify", "User=postfix", "Group=postfix",
+                     "Environment=PIZAUTH_SOCKET=/var/spool/postfix/"
+                     "pizauth/pizauth.sock",
+                     "ExecStartPre=+/usr/bin/install -d -o postfix -g "
+                     "postfix -m 0700 /var/spool/postfix/pizauth",
+                     "ExecStart=/usr/bin/pizauth server -d -c "
+                     "/etc/pizauth/postfix.conf",
+                     "ExecReload=/usr/bin/pizauth reload",
+                     "ExecStop=/usr/bin/pizauth shutdown",
+                     "Before=postfix.service",
+                     "WantedBy=multi-user.target"):
+            assert line in lines, line
 
 
 def test_28_06_make_install_layout(tmp_path):
@@ -160,6 +182,7 @@ def test_28_06_make_install_layout(tmp_path):
         "usr/bin/pizauth-keyring",
         sasl.lstrip("/") + "/sasl2/libpizauth.so",
         "usr/lib/systemd/user/pizauth.service",
+        "usr/lib/systemd/system/pizauth-postfix.service",
         "usr/share/bash-completion/completions/pizauth",
         "usr/share/bash-completion/completions/pizauth-passwordeval",
         "usr/share/bash-completion/completions/pizauth-keyring",
@@ -185,11 +208,17 @@ def test_28_06_make_install_layout(tmp_path):
         got = {str(p.relative_to(dest)) for p in dest.rglob("*")
                if p.is_file()}
         expect = want if use == "1" else \
-            want - {"usr/lib/systemd/user/pizauth.service"}
+            want - {"usr/lib/systemd/user/pizauth.service",
+                    "usr/lib/systemd/system/pizauth-postfix.service"}
         assert got == expect, (sorted(got - expect), sorted(expect - got))
         if use == "1":
             text = (dest / "usr/lib/systemd/user/pizauth.service").read_text()
             assert "ExecStart=/usr/bin/pizauth server -d" in text, text
+            assert "@" not in text, text
+            text = (dest / "usr/lib/systemd/system/"
+                    "pizauth-postfix.service").read_text()
+            assert "ExecStart=/usr/bin/pizauth server -d -c " \
+                "/etc/pizauth/postfix.conf" in text, text
             assert "@" not in text, text
         r = subprocess.run(["make", "-s", "uninstall", *args], cwd=REPO,
                            capture_output=True, text=True, timeout=300)

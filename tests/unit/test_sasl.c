@@ -94,6 +94,9 @@ fake_log(sasl_conn_t *conn, int level, const char *fmt, ...)
 	size_t n = strlen(fake.log);
 	va_list ap;
 
+	/* The level first: what an application shows depends on it. */
+	snprintf(fake.log + n, sizeof(fake.log) - n, "<%d>", level);
+	n = strlen(fake.log);
 	va_start(ap, fmt);
 	vsnprintf(fake.log + n, sizeof(fake.log) - n, fmt, ap);
 	va_end(ap);
@@ -449,6 +452,34 @@ test_sasl_pizauth_socket_without_server_fails_visibly(void **state)
 	fake_done();
 }
 
+/* With $PIZAUTH_SOCKET set (Postfix), an account that does not match
+ * still falls back to the password (the fallback token), but says why at
+ * a level Postfix logs. */
+static void
+test_sasl_pinned_nomatch_warns(void **state)
+{
+	const char *out;
+	unsigned outlen;
+	struct fake_daemon d;
+	void *ctx;
+
+	fake_reset("u@example.com", NULL, "PW");
+	fake_daemon_start(&d, ASK_U, "nomatch:No account lists user "
+	    "'u@example.com' host 'imap.example.com:993'");
+	assert_int_equal(setenv("PIZAUTH_SOCKET", d.sock, 1), 0);
+	ctx = mech_new(0);
+	assert_int_equal(step(ctx, NULL, 0, NULL, &out, &outlen),
+	    SASL_CONTINUE);
+	assert_int_equal(fake.pass_asked, 1);
+	assert_non_null(strstr(fake.log, "<3>pizauth: No account lists user "
+	    "'u@example.com' host 'imap.example.com:993'; using the "
+	    "application's password as the token"));
+	pzsasl_mech_dispose(ctx, &utils);
+	unsetenv("PIZAUTH_SOCKET");
+	fake_daemon_stop(&d);
+	fake_done();
+}
+
 static void
 test_sasl_several_accounts_fail_without_guessing(void **state)
 {
@@ -556,7 +587,8 @@ test_sasl_no_match_prompts_for_names_then_password(void **state)
 	assert_non_null(prompts);
 	assert_int_equal(prompts[0].id, SASL_CB_PASS);
 	assert_int_equal(prompts[1].id, SASL_CB_LIST_END);
-	assert_non_null(strstr(fake.log, "No account lists user"));
+	/* A note, as before, unless $PIZAUTH_SOCKET is set (below). */
+	assert_non_null(strstr(fake.log, "<4>pizauth: No account lists user"));
 	prompts[0].result = "typed";
 	prompts[0].len = 5;
 
@@ -728,6 +760,7 @@ main(void)
 		cmocka_unit_test(test_sasl_pizauth_socket_is_honoured),
 		cmocka_unit_test(
 		    test_sasl_pizauth_socket_without_server_fails_visibly),
+		cmocka_unit_test(test_sasl_pinned_nomatch_warns),
 		cmocka_unit_test(test_sasl_several_accounts_fail_without_guessing),
 		cmocka_unit_test(test_sasl_no_daemon_uses_password_callback),
 		cmocka_unit_test(test_sasl_silent_daemon_fails_after_bound),
