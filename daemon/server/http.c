@@ -65,6 +65,7 @@ struct http_req {
 	char			*retry_after;
 	char			 errbuf[CURL_ERROR_SIZE];
 	int64_t			 queued;	/* when it began to wait */
+	int			 post;		/* else GET */
 	int			 too_big;
 	int			 delivering;	/* its callback runs */
 	http_cb			 cb;
@@ -314,9 +315,13 @@ start(struct http_req *r)
 		return -1;
 	}
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(easy, CURLOPT_POST, 1L);
-	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, pz_buf_str(&r->form));
-	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, (long)r->form.len);
+	if (r->post) {
+		curl_easy_setopt(easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS,
+		    pz_buf_str(&r->form));
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE,
+		    (long)r->form.len);
+	}
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, r->headers);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, "pizauth/" PZ_VERSION);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
@@ -533,8 +538,10 @@ http_free(struct http *h)
 	curl_global_cleanup();
 }
 
-struct http_req *
-http_post_form(struct http *h, const char *url, const char *const *fields,
+/* A request to url, waiting for a connection; a POST of fields unless
+ * fields is NULL. */
+static struct http_req *
+request(struct http *h, const char *url, const char *const *fields,
     http_cb cb, void *arg, struct pz_err *err)
 {
 	struct origin *o;
@@ -549,9 +556,10 @@ http_post_form(struct http *h, const char *url, const char *const *fields,
 	r->o = o;
 	r->cb = cb;
 	r->arg = arg;
+	r->post = fields != NULL;
 	if ((r->url = strdup(url)) == NULL)
 		goto oom;
-	for (i = 0; fields[i] != NULL; i += 2) {
+	for (i = 0; fields != NULL && fields[i] != NULL; i += 2) {
 		if (fields[i + 1] != NULL &&
 		    pz_form_append(&r->form, fields[i], fields[i + 1]) == -1)
 			goto oom;
@@ -582,6 +590,20 @@ oom:
 	kick(h);	/* frees o if nothing else uses it */
 	pz_errf(err, "Out of memory");
 	return NULL;
+}
+
+struct http_req *
+http_post_form(struct http *h, const char *url, const char *const *fields,
+    http_cb cb, void *arg, struct pz_err *err)
+{
+	return request(h, url, fields, cb, arg, err);
+}
+
+struct http_req *
+http_get(struct http *h, const char *url, http_cb cb, void *arg,
+    struct pz_err *err)
+{
+	return request(h, url, NULL, cb, arg, err);
 }
 
 void

@@ -61,6 +61,9 @@ void		 http_free(struct http *h);
 struct http_req	*http_post_form(struct http *h, const char *url,
 		    const char *const *fields, http_cb cb, void *arg,
 		    struct pz_err *err);
+/* GET url (a provider's metadata), as above. */
+struct http_req	*http_get(struct http *h, const char *url, http_cb cb,
+		    void *arg, struct pz_err *err);
 /* Abandon a request; its callback is not called. */
 void		 http_cancel(struct http_req *r);
 
