@@ -353,20 +353,32 @@ bench: $(PROGRAMS) $(BENCH_TOOLS)
 # each for FUZZ_SECONDS and seeded from tests/fuzz/corpus/<fuzzer>/; not
 # part of check.  What the fuzzers find stays in build/fuzz/ (new inputs in
 # <fuzzer>.corpus/, crashes as crash-*): tests/ is never written.
+# What a fuzzer links beyond the core: the daemon's modules (fuzz_daemon,
+# and those of its parts that need a struct server or libevent), the git
+# helper's, or the SASL plugin's (compiled with libsasl2's cflags).
 FUZZ_SECONDS ?= 60
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
+FUZZ_WITH_DAEMON  := fuzz_daemon fuzz_redirect fuzz_control
+FUZZ_WITH_GITCRED := fuzz_gitcred
+FUZZ_WITH_SASL    := fuzz_sasl_challenge
 DAEMON_LIB_SRC := $(filter-out daemon/server/main.c,$(DAEMON_SRC))
+GITCRED_LIB_SRC := $(filter-out %/main.c,$(GITCRED_SRC))
+GITCRED_LIB_OBJ := $(call obj,$(GITCRED_LIB_SRC))
 fuzz:
 	@command -v clang >/dev/null && [ -n "$$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] || \
 	  { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang libclang-rt-14-dev; }
 	@mkdir -p build/fuzz
 	@for n in $(FUZZ_NAMES); do \
-	  case $$n in \
-	  fuzz_daemon) src="$(DAEMON_LIB_SRC)"; pc="$(DAEMON_PC)";; \
-	  *) src=; pc="$(CORE_PC)";; \
-	  esac; \
+	  case " $(FUZZ_WITH_DAEMON) " in *" $$n "*) \
+	    src="$(DAEMON_LIB_SRC)"; pc="$(DAEMON_PC)";; *) \
+	  case " $(FUZZ_WITH_GITCRED) " in *" $$n "*) \
+	    src="$(GITCRED_LIB_SRC)"; pc="$(CLIENT_PC) $(CORE_PC)";; *) \
+	  case " $(FUZZ_WITH_SASL) " in *" $$n "*) \
+	    src="$(SASL_SRC)"; pc="$(SASL_PC) $(CLIENT_PC) $(CORE_PC)";; *) \
+	    src=; pc="$(CORE_PC)";; \
+	  esac;; esac;; esac; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
 	  clang -g -O1 -std=c11 -D_GNU_SOURCE -DPZ_VERSION='"$(VERSION)"' -I. \
 	    -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -391,14 +403,32 @@ REPLAY_OBJ := $(BUILD)/obj/tests/fuzz/replay.o
 $(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(@D)
 	@echo '  CC      $<'
-	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(DAEMON_PC)) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(PZ_CFLAGS) $(call pc_cflags,$(DAEMON_PC) $(SASL_PC)) -MMD -MP -c $< -o $@
 
-$(BUILD)/fuzz-replay/fuzz_daemon: $(BUILD)/obj/tests/fuzz/fuzz_daemon.o \
-    $(REPLAY_OBJ) $(DAEMON_LIB) $(CORE_LIB)
+$(patsubst %,$(BUILD)/fuzz-replay/%,$(FUZZ_WITH_DAEMON)): \
+    $(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(REPLAY_OBJ) \
+    $(DAEMON_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo '  LD      $@'
 	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ $< $(REPLAY_OBJ) \
 	  $(DAEMON_LIB) $(CORE_LIB) $(call pc_libs,$(DAEMON_PC))
+
+$(patsubst %,$(BUILD)/fuzz-replay/%,$(FUZZ_WITH_GITCRED)): \
+    $(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(REPLAY_OBJ) \
+    $(GITCRED_LIB_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ $< $(REPLAY_OBJ) \
+	  $(GITCRED_LIB_OBJ) $(CORE_LIB) $(call pc_libs,$(CLIENT_PC) $(CORE_PC))
+
+$(patsubst %,$(BUILD)/fuzz-replay/%,$(FUZZ_WITH_SASL)): \
+    $(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(REPLAY_OBJ) \
+    $(SASL_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(PZ_LDFLAGS) $(LDFLAGS) -o $@ $< $(REPLAY_OBJ) \
+	  $(SASL_OBJ) $(CORE_LIB) \
+	  $(call pc_libs,$(SASL_PC) $(CLIENT_PC) $(CORE_PC))
 
 $(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(REPLAY_OBJ) $(CORE_LIB)
 	@mkdir -p $(@D)

@@ -32,6 +32,11 @@ pz_lookup_request(const struct pz_lookup *q, struct pz_buf *req)
 	    (q->host != NULL && !sendable(q->host)) ||
 	    (q->port != NULL && !sendable(q->port)))))
 		return 1;
+	/* The daemon takes the host and its port as one value. */
+	if (q->account == NULL && q->host != NULL && q->port != NULL &&
+	    strchr(q->host, ':') == NULL &&
+	    strlen(q->host) + 1 + strlen(q->port) >= PZ_LOOKUP_VALUE_MAX)
+		return 1;
 	r = pz_buf_printf(req, "%s:withurl %u",
 	    q->details ? "token_details" : "showtoken_match", q->wait);
 	if (r == 0 && q->account != NULL)

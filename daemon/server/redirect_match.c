@@ -16,6 +16,33 @@
 #include "daemon/server/authflow.h"
 #include "daemon/server/redirect_match.h"
 
+/*
+ * Is s a host[:port] as RFC 3986 3.2.2 has it: an IP-literal in brackets,
+ * or a reg-name (unreserved, percent-encoded and sub-delims characters,
+ * which include an IPv4 address), then perhaps ':' and digits?
+ */
+static int
+host_port(const char *s)
+{
+	static const char regname[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()*+,;=";
+	size_t n;
+
+	if (*s == '[') {
+		n = strspn(s + 1, "0123456789abcdefABCDEF:.vV");
+		if (n == 0 || s[1 + n] != ']')
+			return 0;
+		s += n + 2;
+	} else {
+		if ((n = strspn(s, regname)) == 0)
+			return 0;
+		s += n;
+	}
+	if (*s == ':')
+		s += 1 + strspn(s + 1, "0123456789");
+	return *s == '\0';
+}
+
 const char *
 redirect_host(struct evhttp_request *req)
 {
@@ -30,9 +57,7 @@ redirect_host(struct evhttp_request *req)
 			return NULL;
 		host = kv->value;
 	}
-	/* Anything that would end the authority part is no host[:port]. */
-	if (host == NULL || *host == '\0' ||
-	    strpbrk(host, "/?#@\\ \t") != NULL)
+	if (host == NULL || !host_port(host))
 		return NULL;
 	return host;
 }

@@ -179,7 +179,12 @@ class TestRedirect:
                         "Host: \r\n",
                         f"Host: localhost:{port}/x\r\n",
                         f"Host: user@localhost:{port}\r\n",
-                        f"Host: local host:{port}\r\n"):
+                        f"Host: local host:{port}\r\n",
+                        # Not RFC 3986 host characters (fuzz_redirect).
+                        f"Host: local<host>:{port}\r\n",
+                        f"Host: localhost\x7f:{port}\r\n",
+                        f"Host: localhost:{port}x\r\n",
+                        f"Host: [::1:{port}\r\n"):
             raw = raw_exchange(port, f"GET {target} HTTP/1.1\r\n{headers}"
                                "\r\n".encode())
             assert http_status(raw) == 400, (headers, raw)

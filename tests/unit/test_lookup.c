@@ -59,6 +59,17 @@ test_lookup_request_refuses_overlong_values(void **state)
 	big[PZ_LOOKUP_VALUE_MAX - 1] = '\0';
 	assert_int_equal(pz_lookup_request(&q, &b), 0);
 	pz_buf_clear(&b);
+	/* A host and its port go as one value, which must fit too (found by
+	 * fuzz_control: crash-lookup-request-host-port-256). */
+	q.user = "alice";
+	q.host = big;
+	q.port = "993";
+	big[252] = '\0';
+	assert_int_equal(pz_lookup_request(&q, &b), 1);
+	big[251] = '\0';
+	assert_int_equal(pz_lookup_request(&q, &b), 0);
+	assert_non_null(strstr(pz_buf_str(&b), ":993"));
+	pz_buf_clear(&b);
 }
 
 static void
