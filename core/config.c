@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/discovery.h"
 #include "core/config_lex.h"
 #include "core/config_p.h"
 #include "core/err.h"
@@ -406,6 +407,7 @@ account_clear(struct pz_account *a)
 	strv_free(a->scopes, a->nscopes);
 	free(a->token_uri);
 	free(a->device_auth_uri);
+	free(a->issuer);
 	free(a->revoke_uri);
 	strv_free(a->users, a->nusers);
 	strv_free(a->hosts, a->nhosts);
@@ -424,7 +426,8 @@ take_account(struct ctx *c, struct pz_account *act, struct act_where *aw)
 {
 	struct where w[PZ_TK__COUNT];
 	const struct pz_tok *acct, *key;
-	char *login_hint = NULL;
+	char *login_hint = NULL, *flow = NULL;
+	struct pz_err why;
 	struct pz_kv *nkv;
 	size_t i;
 	int rc = -1;
@@ -460,9 +463,26 @@ take_account(struct ctx *c, struct pz_account *act, struct act_where *aw)
 			rc = take_string(c, key, &act->device_auth_uri,
 			    &w[key->kind], 1);
 			break;
+		case PZ_TK_FLOW:
+			rc = take_string(c, key, &flow, &w[key->kind], 0);
+			if (rc == 0 && strcmp(flow, "code") != 0 &&
+			    strcmp(flow, "device") != 0)
+				rc = error_at(c, w[key->kind].off, "flow must "
+				    "be \"code\" or \"device\"");
+			break;
 		case PZ_TK_HOSTS:
 			rc = take_list(c, key, &act->hosts, &act->nhosts,
 			    &w[key->kind]);
+			break;
+		case PZ_TK_ISSUER:
+			rc = take_string(c, key, &act->issuer, &w[key->kind],
+			    1);
+			/* Stricter than the other URIs: https unless on
+			 * loopback, no query or fragment (RFC 8414 2). */
+			if (rc == 0 && pz_discovery_urls(act->issuer, NULL,
+			    NULL, &why) == -1)
+				rc = error_at(c, w[key->kind].off, "%s",
+				    why.msg);
 			break;
 		case PZ_TK_LOGIN_HINT:
 			rc = take_string(c, key, &login_hint, &w[key->kind], 0);
@@ -517,16 +537,39 @@ take_account(struct ctx *c, struct pz_account *act, struct act_where *aw)
 	}
 	rc = -1;
 
-	/* With a device endpoint, the device flow needs no auth_uri. */
-	if (act->auth_uri == NULL && act->device_auth_uri == NULL) {
+	/* An explicit device endpoint means the device flow, as always. */
+	act->flow = act->device_auth_uri != NULL || (flow != NULL &&
+	    strcmp(flow, "device") == 0) ? PZ_FLOW_DEVICE : PZ_FLOW_CODE;
+	if (flow != NULL && strcmp(flow, "code") == 0 &&
+	    act->device_auth_uri != NULL) {
+		error_at(c, w[PZ_TK_FLOW].off, "flow is \"code\" but "
+		    "device_auth_uri is set");
+		goto out;
+	}
+	/* Endpoints come from the config, or from the issuer's metadata;
+	 * without either, name both ways. */
+	if (act->issuer == NULL && act->auth_uri == NULL &&
+	    act->token_uri == NULL && act->device_auth_uri == NULL) {
+		error_at(c, aw->off, "Neither issuer nor auth_uri and "
+		    "token_uri specified");
+		goto out;
+	}
+	if (act->issuer == NULL && act->auth_uri == NULL &&
+	    act->flow == PZ_FLOW_CODE) {
 		error_at(c, aw->off, "auth_uri not specified");
+		goto out;
+	}
+	if (act->issuer == NULL && act->flow == PZ_FLOW_DEVICE &&
+	    act->device_auth_uri == NULL) {
+		error_at(c, w[PZ_TK_FLOW].off, "flow is \"device\" but "
+		    "neither issuer nor device_auth_uri is set");
 		goto out;
 	}
 	if (act->client_id == NULL) {
 		error_at(c, aw->off, "client_id not specified");
 		goto out;
 	}
-	if (act->token_uri == NULL) {
+	if (act->issuer == NULL && act->token_uri == NULL) {
 		error_at(c, aw->off, "token_uri not specified");
 		goto out;
 	}
@@ -566,6 +609,7 @@ take_account(struct ctx *c, struct pz_account *act, struct act_where *aw)
 	rc = 0;
 out:
 	free(login_hint);
+	free(flow);
 	if (rc == -1)
 		account_clear(act);
 	return rc;

@@ -27,9 +27,16 @@ struct pz_kv {
 	char	*val;
 };
 
+/* How an account is authorised. */
+enum pz_flow {
+	PZ_FLOW_CODE,		/* authorization code + PKCE, in a browser */
+	PZ_FLOW_DEVICE,		/* RFC 8628 device flow */
+};
+
 struct pz_account {
 	char		*name;
-	char		*auth_uri;		/* NULL only with device_auth_uri */
+	char		*auth_uri;		/* NULL with the device flow or
+						   an issuer */
 	struct pz_kv	*auth_uri_fields;	/* in file order */
 	size_t		 nauth_uri_fields;
 	char		*client_id;
@@ -37,13 +44,16 @@ struct pz_account {
 	char		*redirect_uri;		/* default "http://localhost/" */
 	char		**scopes;
 	size_t		 nscopes;
-	char		*token_uri;
+	char		*token_uri;		/* NULL only with an issuer */
 	uint64_t	 refresh_at_least;	/* seconds or PZ_TIME_UNSET */
 	uint64_t	 refresh_before_expiry;
 	uint64_t	 refresh_retry;
 
 	/* Extensions (new optional keys; a pizauth 1.1.0 file never sets them). */
 	char		*device_auth_uri;	/* RFC 8628; NULL if absent */
+	char		*issuer;		/* discovery; NULL if absent */
+	enum pz_flow	 flow;			/* device with device_auth_uri
+						   or flow = "device" */
 	char		*revoke_uri;		/* RFC 7009; NULL if absent */
 	char		**users;		/* identities this account serves */
 	size_t		 nusers;
@@ -90,7 +100,8 @@ uint64_t	 pz_account_refresh_retry(const struct pz_config *conf,
 
 /* Do a and b agree on every setting that decides where tokens come from
  * and go to (auth_uri, auth_uri_fields, client_id, client_secret,
- * redirect_uri, scopes, token_uri, and the extension endpoints)?  A token
+ * redirect_uri, scopes, token_uri, and the extensions' endpoints, issuer
+ * and flow)?  A token
  * obtained under one is only kept under the other if so. */
 int		 pz_account_secure_eq(const struct pz_account *a,
 		    const struct pz_account *b);

@@ -80,7 +80,8 @@ pz_account_secure_eq(const struct pz_account *a, const struct pz_account *b)
 	    !strv_eq(a->scopes, a->nscopes, b->scopes, b->nscopes) ||
 	    !str_eq(a->token_uri, b->token_uri) ||
 	    !str_eq(a->device_auth_uri, b->device_auth_uri) ||
-	    !str_eq(a->revoke_uri, b->revoke_uri))
+	    !str_eq(a->revoke_uri, b->revoke_uri) ||
+	    !str_eq(a->issuer, b->issuer) || a->flow != b->flow)
 		return 0;
 	for (i = 0; i < a->nauth_uri_fields; i++)
 		if (strcmp(a->auth_uri_fields[i].key,
@@ -152,8 +153,17 @@ pz_account_fingerprint(const struct pz_account *act, char out[65])
 			goto out;
 	if (fp_str(md, act->token_uri) == -1 ||
 	    fp_str(md, act->device_auth_uri) == -1 ||
-	    fp_str(md, act->revoke_uri) == -1 ||
-	    EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen != 32)
+	    fp_str(md, act->revoke_uri) == -1)
+		goto out;
+	/* The issuer, not the endpoints it publishes, decides where tokens
+	 * come from; fed only when set, so that accounts without one keep
+	 * the fingerprints their dumps carry.  Without an issuer the flow
+	 * follows from device_auth_uri, fed above. */
+	if (act->issuer != NULL && (fp_str(md, "issuer") == -1 ||
+	    fp_str(md, act->issuer) == -1 ||
+	    fp_count(md, (size_t)act->flow) == -1))
+		goto out;
+	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen != 32)
 		goto out;
 	for (i = 0; i < 32; i++) {
 		out[2 * i] = hex[d[i] >> 4];

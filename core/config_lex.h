@@ -36,9 +36,11 @@ enum pz_tk {
 	PZ_TK_CLIENT_SECRET,
 	PZ_TK_DEVICE_AUTH_URI,	/* extension */
 	PZ_TK_ERROR_NOTIFY_CMD,
+	PZ_TK_FLOW,		/* extension */
 	PZ_TK_HOSTS,		/* extension */
 	PZ_TK_HTTP_LISTEN,
 	PZ_TK_HTTPS_LISTEN,
+	PZ_TK_ISSUER,		/* extension */
 	PZ_TK_LOGIN_HINT,
 	PZ_TK_NONE,
 	PZ_TK_NOT_TRANSIENT_ERROR_IF,	/* removed in 0.3; kept to say so */

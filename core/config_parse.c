@@ -99,6 +99,8 @@ pz_cfg_account_key(enum pz_tk kind)
 	case PZ_TK_CLIENT_ID:
 	case PZ_TK_CLIENT_SECRET:
 	case PZ_TK_DEVICE_AUTH_URI:
+	case PZ_TK_FLOW:
+	case PZ_TK_ISSUER:
 	case PZ_TK_LOGIN_HINT:
 	case PZ_TK_NOT_TRANSIENT_ERROR_IF:
 	case PZ_TK_REDIRECT_URI:
@@ -133,7 +135,9 @@ insertable(enum pz_tk kind)
 	case PZ_TK_INT:
 	case PZ_TK_UNMATCHED:
 	case PZ_TK_DEVICE_AUTH_URI:
+	case PZ_TK_FLOW:
 	case PZ_TK_HOSTS:
+	case PZ_TK_ISSUER:
 	case PZ_TK_NOT_TRANSIENT_ERROR_IF:
 	case PZ_TK_REVOKE_URI:
 	case PZ_TK_USERS:

@@ -15,6 +15,7 @@
 #include "daemon/server/account.h"
 #include "daemon/server/authflow.h"
 #include "daemon/server/clock.h"
+#include "daemon/server/discover.h"
 #include "daemon/server/http.h"
 #include "daemon/server/log.h"
 #include "daemon/server/notify.h"
@@ -68,6 +69,7 @@ auth_url(const struct account *a, const char *challenge, const char *state,
     const char *redirect, struct pz_err *err)
 {
 	const struct pz_account *c = a->conf;
+	const char *auth_uri = discover_endpoint(a, EP_AUTH);
 	struct pz_uri u = PZ_URI_INIT;
 	struct pz_buf scopes = PZ_BUF_INIT, q = PZ_BUF_INIT, url = PZ_BUF_INIT;
 	struct pz_err ignored;
@@ -75,7 +77,8 @@ auth_url(const struct account *a, const char *challenge, const char *state,
 	size_t i;
 	int bad = 0;
 
-	if (pz_uri_parse(c->auth_uri, &u, &ignored) == -1 || u.host == NULL)
+	if (auth_uri == NULL || pz_uri_parse(auth_uri, &u, &ignored) == -1 ||
+	    u.host == NULL)
 		goto out;
 	for (i = 0; i < c->nscopes; i++)
 		bad |= pz_buf_printf(&scopes, "%s%s", i > 0 ? " " : "",
@@ -107,7 +110,7 @@ auth_url(const struct account *a, const char *challenge, const char *state,
 out:
 	if (res == NULL)
 		pz_errf(err, "Can't build the authorisation URL from auth_uri "
-		    "'%s'", c->auth_uri);
+		    "'%s'", auth_uri != NULL ? auth_uri : "");
 	pz_uri_clear(&u);
 	pz_buf_clear(&scopes);
 	pz_buf_clear(&q);
@@ -235,8 +238,8 @@ authflow_exchange(struct account *a, const char *code,
 		redirect_reply(a->browser, 409, "Conflict",
 		    "Another browser answered this request");
 	a->browser = browser;
-	a->req = http_post_form(a->srv->http, c->token_uri, fields,
-	    on_exchange_done, a, &err);
+	a->req = http_post_form(a->srv->http, discover_endpoint(a, EP_TOKEN),
+	    fields, on_exchange_done, a, &err);
 	free(redirect);
 	if (a->req == NULL) {
 		a->browser = NULL;

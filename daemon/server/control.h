@@ -50,6 +50,8 @@ enum ctl_result	 control_dispatch(struct server *srv, struct ctl_conn *conn,
 struct account;
 void		 control_token_reply(struct account *a, int how,
 		    struct pz_buf *reply);
+/* Start authorising a, if it has no token, as a `show` would. */
+void	control_token_start(struct account *a);
 /* Call cb(arg) once if the client of deferred request conn closes its
  * connection before it is answered (answering or dropping conn cancels
  * this).  Returns -1 if it cannot be watched. */

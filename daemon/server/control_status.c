@@ -8,11 +8,13 @@
 
 #include <jansson.h>
 
+#include "core/config.h"
 #include "core/ctl.h"
 #include "daemon/server/account.h"
 #include "daemon/server/clock.h"
 #include "daemon/server/control.h"
 #include "daemon/server/control_p.h"
+#include "daemon/server/discover.h"
 #include "daemon/server/server.h"
 
 enum ctl_result
@@ -149,6 +151,34 @@ set_known(json_t *o, const char *key, json_t *v)
 		json_object_set_new(o, key, v);
 }
 
+/* Each endpoint a uses, and where it came from: the configuration or
+ * its issuer's metadata.  Unknown ones (not yet discovered, or not
+ * offered) are left out. */
+static json_t *
+endpoints_json(const struct account *a)
+{
+	static const struct {
+		const char	*key;
+		enum endpoint	 e;
+	} eps[] = {
+		{ "authorization", EP_AUTH },
+		{ "token", EP_TOKEN },
+		{ "device_authorization", EP_DEVICE },
+		{ "revocation", EP_REVOKE },
+	};
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; o != NULL && i < sizeof(eps) / sizeof(eps[0]); i++) {
+		if (discover_endpoint(a, eps[i].e) == NULL)
+			continue;
+		set_known(o, eps[i].key, json_pack("{s:s, s:s}", "uri",
+		    discover_endpoint(a, eps[i].e), "source",
+		    discover_source(a, eps[i].e)));
+	}
+	return o;
+}
+
 static json_t *
 account_json(const struct account *a)
 {
@@ -172,6 +202,20 @@ account_json(const struct account *a)
 		    rfc3339(a->last_refresh_attempt));
 	if (a->last_error != NULL)
 		set_known(o, "last_error", json_string(a->last_error));
+	else if (discover_state(a) == DISCOVER_RETRYING &&
+	    discover_error(a) != NULL)
+		set_known(o, "last_error", json_string(discover_error(a)));
+	if (a->conf->issuer != NULL) {
+		set_known(o, "issuer", json_string(a->conf->issuer));
+		set_known(o, "discovery", json_string(
+		    discover_state(a) == DISCOVER_DONE ? "done" :
+		    discover_state(a) == DISCOVER_FIRST ? "fetching" :
+		    discover_state(a) == DISCOVER_RETRYING ? "retrying" :
+		    "failed"));
+	}
+	set_known(o, "flow", json_string(a->conf->flow == PZ_FLOW_DEVICE ?
+	    "device" : "code"));
+	set_known(o, "endpoints", endpoints_json(a));
 	return o;
 }
 

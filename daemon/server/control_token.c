@@ -30,6 +30,7 @@
 #include "daemon/server/control.h"
 #include "daemon/server/control_p.h"
 #include "daemon/server/device.h"
+#include "daemon/server/discover.h"
 #include "daemon/server/match.h"
 #include "daemon/server/refresh.h"
 #include "daemon/server/server.h"
@@ -43,6 +44,7 @@ enum token_answer {
 	TA_TOKEN,	/* reply holds access_token: */
 	TA_PENDING,	/* reply holds pending: */
 	TA_NEEDS_URL,	/* nothing yet: a device code is being requested */
+	TA_DISCOVERING,	/* nothing yet: the issuer's first fetch runs */
 	TA_EXPIRED,	/* reply holds the "has expired" error */
 	TA_ERROR,	/* reply holds another error */
 };
@@ -143,7 +145,21 @@ start_auth(struct account *a, int how, struct pz_buf *reply)
 {
 	struct pz_err err;
 
-	if (a->conf->device_auth_uri != NULL) {
+	/* With an issuer, nothing can start before its metadata is in. */
+	switch (discover_state(a)) {
+	case DISCOVER_FIRST:
+		return TA_DISCOVERING;
+	case DISCOVER_RETRYING:
+	case DISCOVER_FAILED:
+		reply_error(reply, "%s", discover_error(a) != NULL ?
+		    discover_error(a) : "The provider's endpoints are not "
+		    "known");
+		return TA_ERROR;
+	case DISCOVER_NONE:
+	case DISCOVER_DONE:
+		break;
+	}
+	if (a->conf->flow == PZ_FLOW_DEVICE) {
 		if (device_start(a, &err) == -1) {
 			reply_error(reply, "%s", err.msg);
 			return TA_ERROR;
@@ -218,11 +234,30 @@ token_answer(struct account *a, int how, struct pz_buf *reply)
 }
 
 void
+control_token_start(struct account *a)
+{
+	struct pz_buf scratch = PZ_BUF_INIT;
+
+	if (a->state == TOK_EMPTY)
+		token_answer(a, 0, &scratch);
+	pz_buf_clear(&scratch);
+}
+
+void
 control_token_reply(struct account *a, int how, struct pz_buf *reply)
 {
-	if (token_answer(a, how, reply) == TA_NEEDS_URL)
+	switch (token_answer(a, how, reply)) {
+	case TA_NEEDS_URL:
 		reply_error(reply, "Still waiting for the provider to issue "
 		    "a device code");
+		break;
+	case TA_DISCOVERING:
+		reply_error(reply, "Still discovering the provider's "
+		    "endpoints from %s", a->conf->issuer);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Answer now, or wait up to secs for a token (0: only for a device code,
@@ -235,6 +270,15 @@ answer_or_wait(struct account *a, struct ctl_conn *conn, int how,
 
 	if (ta == TA_TOKEN || ta == TA_ERROR)
 		return CTL_REPLY;
+	/* A show that comes while the issuer's first fetch runs waits for
+	 * it, briefly, rather than failing at once. */
+	if (ta == TA_DISCOVERING && secs == 0) {
+		pz_buf_clear(reply);
+		if (wait_add(a, conn, WAIT_DISCOVERY, how, DISCOVER_WAIT_S) ==
+		    -1)
+			return reply_error(reply, "Out of memory");
+		return CTL_DEFERRED;
+	}
 	if (secs == 0 && ta != TA_NEEDS_URL)
 		return CTL_REPLY;
 	pz_buf_clear(reply);

@@ -10,6 +10,7 @@
 #include "core/token.h"
 #include "daemon/server/account.h"
 #include "daemon/server/clock.h"
+#include "daemon/server/discover.h"
 #include "daemon/server/device.h"
 #include "daemon/server/http.h"
 #include "daemon/server/log.h"
@@ -102,8 +103,8 @@ device_start(struct account *a, struct pz_err *err)
 		strcat(scopes, c->scopes[i]);
 	}
 	fields[3] = c->nscopes > 0 ? scopes : NULL;
-	a->req = http_post_form(a->srv->http, c->device_auth_uri, fields,
-	    on_device_auth, a, err);
+	a->req = http_post_form(a->srv->http, discover_endpoint(a, EP_DEVICE),
+	    fields, on_device_auth, a, err);
 	free(scopes);
 	return a->req == NULL ? -1 : 0;
 }
@@ -183,7 +184,7 @@ device_poll_fired(void *arg)
 		    "expired before it was used", PZ_TOKEN_PERMANENT);
 		return;
 	}
-	if ((a->req = http_post_form(a->srv->http, c->token_uri, fields,
-	    on_poll, a, &err)) == NULL)
+	if ((a->req = http_post_form(a->srv->http,
+	    discover_endpoint(a, EP_TOKEN), fields, on_poll, a, &err)) == NULL)
 		device_poll_schedule(a);
 }

@@ -434,6 +434,10 @@ origin_of(struct http *h, const char *url, struct pz_err *err)
 	char *key = NULL, *name = NULL;
 	struct origin *o = NULL;
 
+	if (url == NULL) {
+		pz_errf(err, "Can't start a request: no URL");
+		return NULL;
+	}
 	if ((u = curl_url()) == NULL)
 		goto oom;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||

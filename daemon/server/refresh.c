@@ -6,6 +6,7 @@
 #include "core/token.h"
 #include "daemon/server/account.h"
 #include "daemon/server/clock.h"
+#include "daemon/server/discover.h"
 #include "daemon/server/hook.h"
 #include "daemon/server/http.h"
 #include "daemon/server/log.h"
@@ -169,6 +170,7 @@ void
 refresh_now(struct account *a)
 {
 	const struct pz_account *c = a->conf;
+	const char *token_uri = discover_endpoint(a, EP_TOKEN);
 	struct pz_err err;
 	const char *fields[] = {
 		"client_id", c->client_id,
@@ -193,7 +195,14 @@ refresh_now(struct account *a)
 	a->last_refresh_attempt = clock_now();
 	a->retry_at = CLOCK_UNSET;
 	log_debug("account '%s': refreshing", account_name(a));
-	if ((a->req = http_post_form(a->srv->http, c->token_uri, fields,
+	if (token_uri == NULL) {
+		/* Its issuer's metadata is not (yet) known: as a network
+		 * error, the token is kept and the refresh tried again. */
+		transient(a, discover_error(a) != NULL ? discover_error(a) :
+		    "The provider's endpoints are not yet discovered", -1);
+		return;
+	}
+	if ((a->req = http_post_form(a->srv->http, token_uri, fields,
 	    on_refresh_done, a, &err)) == NULL)
 		transient(a, err.msg, -1);
 }

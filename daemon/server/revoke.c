@@ -8,6 +8,7 @@
 #include "core/secret.h"
 #include "core/token.h"
 #include "daemon/server/account.h"
+#include "daemon/server/discover.h"
 #include "daemon/server/http.h"
 #include "daemon/server/log.h"
 #include "daemon/server/revoke.h"
@@ -71,6 +72,7 @@ revoke_account(struct account *a, struct ctl_conn *conn,
     struct pz_buf *reply)
 {
 	const struct pz_account *c = a->conf;
+	const char *revoke_uri = discover_endpoint(a, EP_REVOKE);
 	struct revocation *r;
 	const char *hint = a->refresh_token != NULL ? "refresh_token" :
 	    "access_token";
@@ -87,7 +89,7 @@ revoke_account(struct account *a, struct ctl_conn *conn,
 
 	account_clear(a, "token_revoked");
 	wait_fail(a, "Token revoked");
-	if (c->revoke_uri == NULL || token == NULL) {
+	if (revoke_uri == NULL || token == NULL) {
 		pz_secret_free(token);
 		pz_buf_puts(reply, "ok:");
 		return CTL_REPLY;
@@ -102,7 +104,7 @@ revoke_account(struct account *a, struct ctl_conn *conn,
 	}
 	r->srv = a->srv;
 	r->conn = conn;
-	r->req = http_post_form(a->srv->http, c->revoke_uri, fields,
+	r->req = http_post_form(a->srv->http, revoke_uri, fields,
 	    on_revoked, r, &err);
 	pz_secret_free(token);
 	if (r->req == NULL) {

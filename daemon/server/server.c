@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "daemon/server/account.h"
 #include "daemon/server/control.h"
+#include "daemon/server/discover.h"
 #include "daemon/server/hook.h"
 #include "daemon/server/http.h"
 #include "daemon/server/log.h"
@@ -167,6 +168,10 @@ server_new(struct event_base *base, struct pz_config *conf,
 	srv->naccounts = conf->naccounts;
 	if ((srv->control = control_new(srv, sock_path, err)) == NULL)
 		goto fail;
+	if (discover_start(srv) == -1) {
+		pz_errf(err, "Out of memory");
+		goto fail;
+	}
 	srv->ev_sigterm = evsignal_new(base, SIGTERM, on_signal, srv);
 	srv->ev_sigint = evsignal_new(base, SIGINT, on_signal, srv);
 	srv->ev_touch = event_new(base, -1, EV_PERSIST, on_touch, srv);
@@ -214,6 +219,9 @@ reload(struct server *srv, struct pz_err *err)
 	srv->naccounts = conf->naccounts;
 	srv->conf = conf;
 	pz_config_free(old_conf);
+	/* Issuers are discovered again; what they gave stays meanwhile. */
+	if (discover_start(srv) == -1)
+		log_warnx("out of memory: providers not discovered again");
 	/* Refresh times may have changed. */
 	for (i = 0; i < srv->naccounts; i++)
 		refresh_schedule(srv->accounts[i]);
@@ -255,6 +263,7 @@ server_free(struct server *srv)
 		free(srv->accounts);
 	}
 	control_free(srv->control);
+	discover_free(srv);
 	timers_free(srv->timers);
 	redirect_free(srv->redirect_http);
 	redirect_free(srv->redirect_https);

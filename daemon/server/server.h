@@ -13,6 +13,7 @@
 
 struct account;
 struct control;
+struct discovery;
 struct event;
 struct event_base;
 struct hooks;
@@ -43,6 +44,7 @@ struct server {
 	int			 https_port;
 	char			*https_pubkey;	/* NULL when off */
 	struct revocation	*revocations;	/* remote revocations in flight */
+	struct discovery	*discovery;	/* issuers' metadata */
 	struct sdnotify		*notify;	/* the service manager, or NULL */
 
 	struct event		*ev_sigterm;

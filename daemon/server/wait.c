@@ -6,6 +6,7 @@
 #include "daemon/server/account.h"
 #include "daemon/server/clock.h"
 #include "daemon/server/control.h"
+#include "daemon/server/device.h"
 #include "daemon/server/server.h"
 #include "daemon/server/timer.h"
 #include "daemon/server/wait.h"
@@ -110,6 +111,27 @@ wait_update(struct account *a)
 		if (account_token_valid(a) ||
 		    (w->what == WAIT_URL && a->state == TOK_PENDING &&
 		    a->url != NULL))
+			answer_now(w);
+	}
+}
+
+void
+wait_discovered(struct account *a)
+{
+	struct waiter *w, *next;
+
+	/* Those who waited, with `show -w` too, asked for the authorisation
+	 * that could not start before. */
+	if (a->waiters != NULL)
+		control_token_start(a);
+	for (w = a->waiters; w != NULL; w = next) {
+		next = w->next;
+		if (w->what != WAIT_DISCOVERY)
+			continue;
+		/* A device code is being asked for: wait on for it. */
+		if (device_requesting(a))
+			w->what = WAIT_URL;
+		else
 			answer_now(w);
 	}
 }

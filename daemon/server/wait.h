@@ -15,6 +15,7 @@ struct ctl_conn;
 enum wait_for {
 	WAIT_TOKEN,	/* an access token (show -w) */
 	WAIT_URL,	/* the authorisation URL (device flow) */
+	WAIT_DISCOVERY,	/* the first fetch of the issuer's metadata */
 };
 
 /* Longest wait a client may ask for. */
@@ -26,6 +27,8 @@ int	wait_add(struct account *a, struct ctl_conn *conn, enum wait_for what,
 	    int how, unsigned secs);
 /* a's state changed: answer the waiters it satisfies. */
 void	wait_update(struct account *a);
+/* The issuer's first fetch has ended: answer who waited for it. */
+void	wait_discovered(struct account *a);
 /* a failed in a way waiting cannot mend: answer every waiter with msg. */
 void	wait_fail(struct account *a, const char *msg);
 /* a is going away. */

@@ -35,7 +35,8 @@
  *   4     reload: with the config the payload describes: if its first
  *         byte is below 0x20, the spec conf_build() reads, else the text
  *         of the file (text that parses but would reach beyond
- *         127.0.0.1:1 or run a command is replaced by the base config;
+ *         127.0.0.1:1, an issuer's metadata included, or run a command
+ *         is replaced by the base config;
  *         text that does not parse by a short file that does not either);
  *         empty means the base config
  *   5     a suspend of the payload's seconds (big-endian, up to 8 bytes;
@@ -358,7 +359,9 @@ conf_safe(const struct pz_config *c)
 	for (i = 0; i < c->naccounts; i++) {
 		const struct pz_account *a = &c->accounts[i];
 
-		if (!has_prefix(a->token_uri, CLOSED) ||
+		if ((a->token_uri != NULL && !has_prefix(a->token_uri,
+		    CLOSED)) || (a->token_uri == NULL && a->issuer == NULL) ||
+		    (a->issuer != NULL && !has_prefix(a->issuer, CLOSED)) ||
 		    (a->device_auth_uri != NULL &&
 		    !has_prefix(a->device_auth_uri, CLOSED)) ||
 		    (a->revoke_uri != NULL &&

@@ -23,6 +23,15 @@ slow_down, access_denied, expired_token as scripted), checking that polls
 honour the interval, plus 5 s after each slow_down.  And /revoke (RFC 7009)
 revokes a token for good: a refresh token it revoked is refused after.
 
+And it publishes its metadata for discovery: GET ISSUER's OpenID Connect
+Discovery URL (/.well-known/openid-configuration after the issuer's path)
+or RFC 8414's (/.well-known/oauth-authorization-server before it) answers
+a document naming the issuer (http://127.0.0.1:PORT unless a test sets
+another) and its /authorize, /token, /device and /revoke.  Tests choose
+which of the two URLs serve it (metadata_at), change or drop its members
+(metadata_members), delay it, or script other answers (metadata_queue,
+metadata_fault); metadata_requests() lists the GETs that came.
+
 What pizauth did wrong is kept apart from what a test asked for: a PKCE
 mismatch, a stale refresh token or a missing field is a *violation*, which
 the test harness turns into a failure; a code the provider never issued or
@@ -211,6 +220,14 @@ class FakeProvider:
         # while it is set, e.g. a 503 with Retry-After or a garbage 200.
         self.token_fault = None
         self.allow_violations = False   # a test that means to break rules
+        # Provider metadata (see metadata_document and metadata_paths).
+        self._issuer = None             # None: http://127.0.0.1:PORT
+        self.metadata_at = {"oidc"}     # served at: "oidc" and/or "oauth"
+        self.metadata_members = {}      # override members; None drops one
+        self.metadata_queue = deque()   # Canned answers for metadata GETs
+        # A Canned answer every metadata GET gets (not consumed) while set.
+        self.metadata_fault = None
+        self.metadata_delay = 0.0       # answer metadata GETs this late
         # What happened.
         self.requests = []
         self.violations = []
@@ -275,6 +292,66 @@ class FakeProvider:
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
+
+    # ---- metadata (OpenID Connect Discovery 1.0, RFC 8414) -------------
+
+    @property
+    def issuer(self):
+        """The issuer the metadata is served for and names: the provider's
+        own URL unless a test set another (a path, say)."""
+        if self._issuer is not None:
+            return self._issuer
+        return f"http://127.0.0.1:{self.port}"
+
+    @issuer.setter
+    def issuer(self, value):
+        self._issuer = value
+
+    def metadata_paths(self, issuer=None):
+        """{"oidc": path, "oauth": path}: where the metadata of issuer (the
+        provider's by default) lives, as request paths on this provider.
+        OpenID Connect appends /.well-known/openid-configuration to the
+        issuer's path; RFC 8414 puts /.well-known/oauth-authorization-server
+        before it; both drop a terminating '/'."""
+        path = urllib.parse.urlsplit(issuer or self.issuer).path
+        if path.endswith("/"):
+            path = path[:-1]
+        return {"oidc": path + "/.well-known/openid-configuration",
+                "oauth": "/.well-known/oauth-authorization-server" + path}
+
+    def metadata_urls(self, issuer=None):
+        """{"oidc": URL, "oauth": URL}: the same as absolute URLs."""
+        u = urllib.parse.urlsplit(issuer or self.issuer)
+        base = f"{u.scheme}://{u.netloc}"
+        return {k: base + v for k, v in self.metadata_paths(issuer).items()}
+
+    def metadata_document(self):
+        """The metadata as served now: the provider's own endpoints, then
+        metadata_members (a value of None drops the member)."""
+        doc = {
+            "issuer": self.issuer,
+            "authorization_endpoint": self.url("/authorize"),
+            "token_endpoint": self.url("/token"),
+            "device_authorization_endpoint": self.url("/device"),
+            "revocation_endpoint": self.url("/revoke"),
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code",
+                                      "refresh_token", DEVICE_GRANT],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post"],
+            "scopes_supported": ["openid", "mail", "offline_access"],
+        }
+        for k, v in self.metadata_members.items():
+            if v is None:
+                doc.pop(k, None)
+            else:
+                doc[k] = v
+        return doc
+
+    def queue_metadata(self, *answers):
+        """Answer the next metadata GETs with these Canned answers."""
+        with self.cond:
+            self.metadata_queue.extend(answers)
 
     # ---- what tests script --------------------------------------------
 
@@ -363,6 +440,17 @@ class FakeProvider:
 
     def revocations(self):
         return [r for r in self.snapshot() if r.path.startswith("/revoke")]
+
+    def metadata_requests(self):
+        """Requests for metadata (any path with /.well-known/ in it)."""
+        return [r for r in self.snapshot() if "/.well-known/" in r.path]
+
+    def wait_for_metadata_requests(self, n, timeout=10.0):
+        """Wait until at least n metadata requests came; return them."""
+        return self.wait_for(
+            lambda reqs: (lambda m: m if len(m) >= n else None)(
+                [r for r in reqs if "/.well-known/" in r.path]),
+            timeout, f"{n} metadata request(s)")
 
     def device_grant(self, user_code=None, timeout=10.0):
         """The device code issued last (or with user_code); waits until
@@ -475,7 +563,9 @@ class FakeProvider:
                 self.token_active += 1
                 self.token_active_max = max(self.token_active_max,
                                             self.token_active)
-            if split.path.startswith("/authorize"):
+            if "/.well-known/" in split.path:
+                answer = self._metadata(req)
+            elif split.path.startswith("/authorize"):
                 answer = self._authorize(req)
             elif split.path.startswith("/token"):
                 answer = self._token(req)
@@ -637,6 +727,31 @@ class FakeProvider:
         loc = q["redirect_uri"] + sep + urllib.parse.urlencode(
             {"code": code, "state": q["state"]})
         return Canned(302, "", {"Location": loc})
+
+    def _metadata(self, req):
+        """A GET of provider metadata: the document where metadata_at says
+        it is served, else 404 (a scripted answer first, if any)."""
+        canned = self._next_canned(self.metadata_queue)
+        if canned is not None:
+            req.note = f"canned {canned!r}"
+            return canned
+        fault = self.metadata_fault
+        if fault is not None:
+            req.note = f"fault {fault!r}"
+            return fault
+        if req.method != "GET":
+            self._violation(req, "metadata request must be a GET")
+            return Canned(405, {"error": "invalid_request"})
+        if req.body:
+            self._violation(req, "metadata GET with a body")
+        kind = {v: k for k, v in self.metadata_paths().items()}.get(req.path)
+        if kind is None or kind not in self.metadata_at:
+            req.note = "no metadata here"
+            return Canned(404, {"error": "not_found"},
+                          delay=self.metadata_delay)
+        return Canned(200, self.metadata_document(),
+                      {"Cache-Control": "public, max-age=3600"},
+                      delay=self.metadata_delay)
 
     def _check_client(self, req, form):
         cid = form.get("client_id")

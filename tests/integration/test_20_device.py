@@ -61,7 +61,13 @@ class TestDevice:
         assert re.fullmatch(r"acct: Access token pending authentication "
                             rf"\(last notification {DATE_RE}\)\n",
                             pz.status()), pz.status()
-        assert status_json(pz) == [{"name": "acct", "state": "pending"}]
+        assert status_json(pz) == [{
+            "name": "acct", "state": "pending", "flow": "device",
+            "endpoints": {"token": {"uri": provider.url("/token"),
+                                    "source": "config"},
+                          "device_authorization": {
+                              "uri": provider.url("/device"),
+                              "source": "config"}}}]
         # Asking again gives the same code without a new device request.
         r2 = pz.run("show", "acct")
         assert r2.rc == 1 and r2.err == r.err, r2

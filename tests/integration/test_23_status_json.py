@@ -32,13 +32,30 @@ def when(s):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
+def ends(provider, device=False):
+    """An account's flow and endpoints, from the harness's config."""
+    eps = {"token": {"uri": provider.url("/token"), "source": "config"}}
+    if device:
+        eps["device_authorization"] = {"uri": provider.url("/device"),
+                                       "source": "config"}
+    else:
+        eps["authorization"] = {"uri": provider.url("/authorize"),
+                                "source": "config"}
+    return {"flow": "device" if device else "code", "endpoints": eps}
+
+
+# What every account has besides its state (see test_31 for issuers).
+ALWAYS = {"name", "state", "flow", "endpoints"}
+
+
 class TestStatusJson:
     # An account without a token has only name and state "none".
     def test_23_01_none(self, pz):
         pz.write_config(accounts={"b": {}, "a": {}})
         pz.start()
-        assert status_json(pz) == {"a": {"name": "a", "state": "none"},
-                                   "b": {"name": "b", "state": "none"}}
+        e = ends(pz.provider)
+        assert status_json(pz) == {"a": {"name": "a", "state": "none", **e},
+                                   "b": {"name": "b", "state": "none", **e}}
 
     # A pending account: name and state "pending" only.
     def test_23_02_pending(self, pz, provider):
@@ -48,7 +65,8 @@ class TestStatusJson:
         pz.pending_url()
         note.wait(1)
         assert status_json(pz) == {"acct": {"name": "acct",
-                                            "state": "pending"}}
+                                            "state": "pending",
+                                            **ends(provider)}}
 
     # An active token: obtained and expires in UTC, nothing else unknown.
     def test_23_03_active(self, pz, provider):
@@ -58,7 +76,7 @@ class TestStatusJson:
         pz.authorise()
         now = time.time()
         a = status_json(pz)["acct"]
-        assert set(a) == {"name", "state", "obtained", "expires"}, a
+        assert set(a) == ALWAYS | {"obtained", "expires"}, a
         assert a["state"] == "active"
         assert abs(when(a["obtained"]) - now) < 3, a
         assert abs(when(a["expires"]) - (now + 7200)) < 3, a
@@ -130,7 +148,8 @@ class TestStatusJson:
         a = wait_until(lambda: (lambda a: a if a["state"] == "none"
                                 else None)(status_json(pz)["acct"]), 4,
                        "the device flow to fail")
-        assert set(a) == {"name", "state", "last_error"}, a
+        assert set(a) == ALWAYS | {"last_error"}, a
+        assert a["flow"] == "device", a
         assert "access_denied" in a["last_error"], a
 
     # Times are UTC whatever the daemon's time zone.
@@ -154,7 +173,7 @@ class TestStatusJson:
         assert set(j) == {"active", "pending", odd}, j
         assert j["active"]["state"] == "active"
         assert j["pending"]["state"] == "pending"
-        assert j[odd] == {"name": odd, "state": "none"}
+        assert j[odd] == {"name": odd, "state": "none", **ends(provider)}
 
     # The raw request is status_json:, the reply "ok:" and the JSON.
     def test_23_10_wire(self, pz):
@@ -162,8 +181,8 @@ class TestStatusJson:
         pz.start()
         reply = pz.ctl(b"status_json:")
         assert reply.startswith(b"ok:"), reply
-        assert json.loads(reply[3:]) == {"accounts": [{"name": "acct",
-                                                       "state": "none"}]}
+        assert json.loads(reply[3:]) == {"accounts": [{
+            "name": "acct", "state": "none", **ends(pz.provider)}]}
         assert pz.ctl(b"status_json:x") == b"error:Malformed request"
         r = pz.run("status", "-x")
         assert r.rc == 1 and r.err.startswith("Usage:\n"), r

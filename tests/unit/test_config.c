@@ -520,6 +520,10 @@ static const char *const differ[][2] = {
 	{ "redirect_uri = \"http://localhost:1/\";", "" },
 	{ "device_auth_uri = \"https://e.com/d\";", "" },
 	{ "revoke_uri = \"https://e.com/r\";", "" },
+	{ "issuer = \"https://e.com\";", "" },
+	{ "issuer = \"https://e.com\";", "issuer = \"https://e.com/t2\";" },
+	{ "issuer = \"https://e.com\";",
+	  "issuer = \"https://e.com\"; flow = \"device\";" },
 };
 
 /* ... and pairs that differ only where it doesn't matter. */
@@ -530,6 +534,67 @@ static const char *const same[][2] = {
 	{ "redirect_uri = \"http://localhost/\";", "" },
 	{ "auth_uri_fields = {\"login_hint\": \"b\"};", "login_hint = \"b\";" },
 };
+
+/* Fingerprints of accounts without an issuer are those dumps made before
+ * issuers existed carry (computed by the code of ad30493): they must
+ * not change, or restoring such a dump would drop its tokens. */
+static void
+test_config_fingerprints_are_stable(void **state)
+{
+	static const char text[] =
+	    "account \"a\" { auth_uri = \"https://e.com/a\"; token_uri = "
+	    "\"https://e.com/t\"; client_id = \"id\"; client_secret = \"s\"; "
+	    "scopes = [\"x\", \"y\"]; }\n"
+	    "account \"d\" { device_auth_uri = \"https://e.com/d\"; "
+	    "token_uri = \"https://e.com/t\"; client_id = \"id\"; "
+	    "revoke_uri = \"https://e.com/r\"; }\n";
+	struct pz_config *conf;
+	struct pz_err err;
+	char fp[65];
+
+	assert_non_null(conf = parse_str(text, &err));
+	assert_int_equal(pz_account_fingerprint(&conf->accounts[0], fp), 0);
+	assert_string_equal(fp, "c1e3e83048437712a328e33a85cde7ad"
+	    "6d7c8bcd8646a0464884c97402039134");
+	assert_int_equal(pz_account_fingerprint(&conf->accounts[1], fp), 0);
+	assert_string_equal(fp, "1fbd842281f591c68bbf4c8840e2d628"
+	    "ea426961aab36af283f8e112b8035914");
+	pz_config_free(conf);
+}
+
+/* issuer and flow are read; device_auth_uri still means the device
+ * flow. */
+static void
+test_config_issuer_and_flow(void **state)
+{
+	static const char text[] =
+	    "account \"ms\" { issuer = \"https://login.microsoftonline.com/"
+	    "common/v2.0\"; client_id = \"id\"; }\n"
+	    "account \"dev\" { issuer = \"https://accounts.google.com\"; "
+	    "client_id = \"id\"; flow = \"device\"; }\n"
+	    "account \"old\" { device_auth_uri = \"https://e.com/d\"; "
+	    "token_uri = \"https://e.com/t\"; client_id = \"id\"; }\n"
+	    "account \"mix\" { issuer = \"http://127.0.0.1:8080/realms/x\"; "
+	    "token_uri = \"https://e.com/t\"; client_id = \"id\"; "
+	    "flow = \"code\"; }\n";
+	struct pz_config *conf;
+	struct pz_err err;
+
+	if ((conf = parse_str(text, &err)) == NULL)
+		fail_msg("%s", err.msg);
+	assert_string_equal(conf->accounts[0].issuer,
+	    "https://login.microsoftonline.com/common/v2.0");
+	assert_null(conf->accounts[0].auth_uri);
+	assert_null(conf->accounts[0].token_uri);
+	assert_int_equal(conf->accounts[0].flow, PZ_FLOW_CODE);
+	assert_int_equal(conf->accounts[1].flow, PZ_FLOW_DEVICE);
+	assert_null(conf->accounts[1].device_auth_uri);
+	assert_int_equal(conf->accounts[2].flow, PZ_FLOW_DEVICE);
+	assert_null(conf->accounts[2].issuer);
+	assert_string_equal(conf->accounts[3].token_uri, "https://e.com/t");
+	assert_int_equal(conf->accounts[3].flow, PZ_FLOW_CODE);
+	pz_config_free(conf);
+}
 
 static void
 test_config_secure_eq_and_fingerprint(void **state)
@@ -659,6 +724,8 @@ main(void)
 		T(test_config_listen_none),
 		T(test_config_device_flow_needs_no_auth_uri),
 		T(test_config_secure_eq_and_fingerprint),
+		T(test_config_fingerprints_are_stable),
+		T(test_config_issuer_and_flow),
 		T(test_config_garbage_never_crashes),
 	};
 
