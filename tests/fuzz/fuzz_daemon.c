@@ -177,7 +177,9 @@ conf_build(const uint8_t *spec, size_t n, struct pz_buf *out)
 		"    hosts = [\"smtp.example.com\"];\n",
 		"",
 		"",
-		"    hosts = [\"imap.example.com\"];\n",
+		"    hosts = [\"imap.example.com\"];\n"
+		/* Discovery's paths too: its fetch meets the closed port. */
+		"    issuer = \"" CLOSED "\";\n",
 		"    users = [\"me@example.com\", \"dev@example.com\"];\n",
 		"    auth_uri_fields = {\"login_hint\": \"me@example.com\"};\n",
 	};
