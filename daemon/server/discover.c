@@ -115,12 +115,15 @@ transient(struct issuer *iss, const char *msg, int64_t retry_after)
 {
 	char why[512];
 	uint64_t wait;
+	unsigned n;
 	int first = !iss->have_md && iss->fails == 0;
 
 	iss->fails++;
-	wait = DISCOVER_RETRY_MIN_S;
-	if (iss->fails > 1 && iss->fails < 20)
-		wait <<= iss->fails - 1;
+	/* 10 s, doubling with each failure in a row, up to the ceiling
+	 * (and staying there, however long the provider stays away). */
+	for (wait = DISCOVER_RETRY_MIN_S, n = 1; n < iss->fails &&
+	    wait < DISCOVER_RETRY_MAX_S; n++)
+		wait *= 2;
 	if (wait > DISCOVER_RETRY_MAX_S)
 		wait = DISCOVER_RETRY_MAX_S;
 	if (retry_after > 0 && (uint64_t)retry_after > wait)
