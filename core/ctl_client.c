@@ -64,6 +64,17 @@ connect_to(const char *sock_path)
 	return fd;
 }
 
+/* Does the peer of fd run as our user? */
+static int
+same_user(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	    len == sizeof(cred) && cred.uid == getuid();
+}
+
 int
 pz_ctl_alive(const char *sock_path)
 {
@@ -88,6 +99,17 @@ pz_ctl_call(const char *sock_path, const void *req, size_t reqlen,
 	if ((fd = connect_to(sock_path)) == -1) {
 		pz_errf(err, "%s", PZ_CTL_NOT_RUNNING);
 		return PZ_CTL_ABSENT;
+	}
+	/*
+	 * The server admits only its own user; so does the client.  The
+	 * default socket lies in a directory only we may enter, but one that
+	 * $PIZAUTH_SOCKET names may not: a socket planted there by someone
+	 * else must never get a dump to restore or a lookup to answer.
+	 */
+	if (!same_user(fd)) {
+		close(fd);
+		return pz_errf(err, "Refusing the pizauth server at %s: it "
+		    "runs as another user", sock_path);
 	}
 	while (reqlen > 0) {
 		if (wait_fd(fd, POLLOUT, deadline) == -1)

@@ -27,8 +27,8 @@ enum {
 };
 
 /*
- * Send req (reqlen bytes) to the daemon at sock_path and append the reply
- * to reply.  timeout_ms bounds the whole exchange (-1: no bound).  If
+ * Send req (reqlen bytes) to the daemon at sock_path, which must run as
+ * our user (PZ_CTL_FAILED otherwise), and append the reply to reply.  timeout_ms bounds the whole exchange (-1: no bound).  If
  * no_reply is set, return as soon as the request is written (shutdown).
  * Returns 0 or one of the failures above.
  */

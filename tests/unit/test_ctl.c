@@ -2,6 +2,7 @@
 /* Unit tests for core/ctl.c and core/ctl_client.c: splitting control
  * messages, and a real request/reply over a Unix socket. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -133,6 +135,54 @@ test_ctl_call_round_trip_and_not_running(void **state)
 	rmdir(dir);
 }
 
+/* A server of another user (one planted where $PIZAUTH_SOCKET points) is
+ * never sent a request: it could be a dump to restore. */
+static void
+test_ctl_call_refuses_another_users_server(void **state)
+{
+	char dir[] = "/tmp/pz-ctl-XXXXXX", path[128], want[256];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct pz_buf reply = PZ_BUF_INIT;
+	struct pz_err err;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int lfd, fd, i, status;
+	char buf[64];
+	pid_t pid;
+
+	/* Only root can run a server as someone else. */
+	if (getuid() != 0)
+		return;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0777), 0);
+	snprintf(path, sizeof(path), "%s/s", dir);
+	strcpy(sun.sun_path, path);
+	if ((pid = fork()) == 0) {
+		/* The listener's credentials are those of who listens. */
+		if (setgid(65534) == -1 || setuid(65534) == -1)
+			_exit(2);
+		alarm(10);
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+		    listen(lfd, 1) == -1 || (fd = accept(lfd, NULL, NULL)) ==
+		    -1)
+			_exit(3);
+		/* What the client sent, if anything, decides the status. */
+		_exit(read(fd, buf, sizeof(buf)) > 0 ? 4 : 0);
+	}
+	for (i = 0; i < 500 && access(path, F_OK) == -1; i++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(pz_ctl_call(path, "restore:x", 9, &reply, 2000, 0,
+	    &err), PZ_CTL_FAILED);
+	snprintf(want, sizeof(want), "Refusing the pizauth server at %s: it "
+	    "runs as another user", path);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(reply.len, 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* A server that accepts but never answers must not hang the client. */
 static void
 test_ctl_call_times_out(void **state)
@@ -168,6 +218,7 @@ main(void)
 		cmocka_unit_test(test_ctl_body_word_splits_at_first_space),
 		cmocka_unit_test(test_ctl_call_round_trip_and_not_running),
 		cmocka_unit_test(test_ctl_call_times_out),
+		cmocka_unit_test(test_ctl_call_refuses_another_users_server),
 	};
 
 	return cmocka_run_group_tests_name("ctl", tests, NULL, NULL);
